@@ -1,0 +1,1 @@
+"""The `crmwh` command line."""

@@ -1,0 +1,49 @@
+"""`crmwh status`: what is served, recent load attempts, row accounting and checks."""
+
+from __future__ import annotations
+
+from warehouse import runlog
+from warehouse.cli.output import console, print_rows
+from warehouse.config import Home
+from warehouse.publish import SnapshotStore
+
+
+def show_status(home: Home) -> None:
+    store = SnapshotStore(home)
+    current = store.current()
+    history = store.history()
+    print_rows(["snapshot", "business date", "published at", "current"],
+               [(s.id, s.business_date, s.published_at.isoformat(timespec="seconds"),
+                 "*" if current and s.id == current.id else "") for s in history[:10]],
+               title="Snapshots")
+    attempts = [e for e in runlog.recent(home, 50) if e.get("status") != "started"][-10:]
+    print_rows(["at", "load", "business date", "status", "detail"],
+               [(e["at"], e.get("load_id"), e.get("business_date"), e.get("status"),
+                 (e.get("error") or e.get("snapshot") or "")[:200]) for e in attempts],
+               title="Recent load attempts")
+    if current is None:
+        console.print("no snapshot published yet: run `crmwh load`")
+        return
+    con = store.connect()
+    try:
+        load_id = con.execute(
+            "SELECT load_id FROM meta.loads ORDER BY business_date DESC LIMIT 1").fetchone()[0]
+        rows = con.execute(
+            "SELECT source || '.' || source_table, mode, watermark_to, rows_extracted, "
+            "rows_loaded, rows_merged, rows_quarantined, deletes_detected, "
+            "CASE WHEN rows_extracted = rows_loaded + rows_merged + rows_quarantined "
+            "THEN 'yes' ELSE 'NO' END FROM meta.batches WHERE load_id = ? ORDER BY 1",
+            [load_id]).fetchall()
+        print_rows(["source table", "mode", "watermark", "read", "loaded", "merged",
+                    "quarantined", "deletes", "balanced"], rows,
+                   title=f"Row accounting, load {load_id}")
+        checks = con.execute(
+            "SELECT count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed) "
+            "FROM meta.checks WHERE load_id = ?", [load_id]).fetchone()
+        failing = con.execute("SELECT check_name, detail FROM meta.checks WHERE load_id = ? "
+                              "AND NOT passed", [load_id]).fetchall()
+        console.print(f"checks: {checks[0]} passed, {checks[1]} failed")
+        if failing:
+            print_rows(["check", "detail"], failing, title="Failed checks")
+    finally:
+        con.close()

@@ -1,0 +1,1 @@
+"""Declarative files (schemas/) parsed into frozen, validated models."""

@@ -1,0 +1,1 @@
+"""Core: conformed dimensions and facts built from staging, as the model declares."""

@@ -1,0 +1,169 @@
+"""Maintain one dimension: new members, type-1 overwrites, type-2 versions, inferred members.
+
+The source state comes from the dimension's declared `select`; the dimension is compared with
+it every load, so the result depends only on staging, never on load history or timing.
+Surrogate keys are assigned in (natural key, valid_from) order, so reruns give the same keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from warehouse.contracts.model import Dimension
+from warehouse.contracts.types import duckdb_type
+from warehouse.core.render import render
+from warehouse.duck import quote_ident as q
+from warehouse.duck import quote_literal as lit
+from warehouse.errors import LoadError
+
+BEGINNING = "TIMESTAMP '1900-01-01 00:00:00'"
+END_OF_TIME = "TIMESTAMP '9999-12-31 00:00:00'"
+SCD_COLUMNS = {
+    "valid_from": "TIMESTAMP NOT NULL",
+    "valid_to": "TIMESTAMP NOT NULL",
+    "is_current": "BOOLEAN NOT NULL",
+    "is_inferred": "BOOLEAN NOT NULL",
+    "version": "INTEGER NOT NULL",
+    "_load_id": "VARCHAR NOT NULL",
+}
+
+
+@dataclass
+class ChangeCounts:
+    rows_before: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_deleted: int = 0
+    rows_after: int = 0
+
+
+def create_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension) -> None:
+    """Create the table with its unknown member (-1) if it does not exist."""
+    cols = [f"{q(dim.surrogate_key)} BIGINT NOT NULL"]
+    cols += [f"{q(c)} {duckdb_type(spec.type)}" for c, spec in dim.columns.items()]
+    cols += [f"{q(c)} {t}" for c, t in SCD_COLUMNS.items()]
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'core' AND table_name = ?",
+        [name]).fetchone()[0]
+    if exists:
+        return
+    con.execute(f"CREATE TABLE core.{q(name)} ({', '.join(cols)})")
+    values = ["-1"] + [
+        "'Unknown'" if spec.type == "text" else "NULL" for spec in dim.columns.values()
+    ] + [BEGINNING, END_OF_TIME, "true", "false", "1", "'init'"]
+    con.execute(f"INSERT INTO core.{q(name)} VALUES ({', '.join(values)})")
+
+
+def _hash(cols: tuple[str, ...] | list[str], alias: str) -> str:
+    if not cols:
+        return "0::UBIGINT"
+    return f"hash({', '.join(f'{alias}.{q(c)}' for c in cols)})"
+
+
+def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, *,
+                     load_id: str, business_date: date) -> ChangeCounts:
+    table = f"core.{q(name)}"
+    nk, sk = q(dim.natural_key), q(dim.surrogate_key)
+    counts = ChangeCounts(rows_before=_count(con, table))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dim_src AS "
+                f"{render(dim.select, load_id=load_id, business_date=business_date)}")
+    dupes = con.execute(f"SELECT {nk}, count(*) FROM _dim_src GROUP BY 1 HAVING count(*) > 1 "
+                        f"LIMIT 3").fetchall()
+    if dupes:
+        raise LoadError(f"dimension {name}: its select returns several rows for natural key "
+                        f"{dim.natural_key} = {[d[0] for d in dupes]}")
+    cols = list(dim.columns)
+    type1 = [c for c in dim.type1 if c != dim.changed_at]
+    changed_at = f"s.{q(dim.changed_at)}" if dim.changed_at else "NULL::TIMESTAMP"
+    s_cols = ", ".join(f"s.{q(c)}" for c in cols)
+
+    # 1. Inferred members whose real row has arrived: complete them in place.
+    set_all = ", ".join(f"{q(c)} = s.{q(c)}" for c in cols if c != dim.natural_key)
+    updated = con.execute(
+        f"UPDATE {table} d SET {set_all}, is_inferred = false, _load_id = {lit(load_id)} "
+        f"FROM _dim_src s WHERE d.{nk} = s.{nk} AND d.is_inferred"
+    ).fetchone()[0]
+    counts.rows_updated += updated
+
+    # 2. Type-2 changes: close the current version, open a new one from the change time.
+    if dim.type2:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _dim_t2 AS "
+            f"SELECT s.*, d.{sk} AS _old_sk, d.version AS _old_version, {changed_at} AS _changed_at "
+            f"FROM _dim_src s JOIN {table} d ON d.{nk} = s.{nk} AND d.is_current "
+            f"WHERE {_hash(dim.type2, 's')} <> {_hash(dim.type2, 'd')} "
+            f"AND {changed_at} IS NOT NULL AND {changed_at} > d.valid_from"
+        )
+        closed = con.execute(
+            f"UPDATE {table} d SET valid_to = t._changed_at, is_current = false, "
+            f"_load_id = {lit(load_id)} FROM _dim_t2 t WHERE d.{sk} = t._old_sk"
+        ).fetchone()[0]
+        counts.rows_updated += closed
+        next_key = _next_key(con, table, sk)
+        inserted = con.execute(
+            f"INSERT INTO {table} SELECT {next_key} + row_number() OVER "
+            f"(ORDER BY t.{nk}, t._changed_at), {', '.join(f't.{q(c)}' for c in cols)}, "
+            f"t._changed_at, {END_OF_TIME}, true, false, t._old_version + 1, {lit(load_id)} "
+            f"FROM _dim_t2 t"
+        ).fetchone()[0]
+        counts.rows_inserted += inserted
+
+    # 3. Type-1 (and late type-2 corrections): overwrite where the value differs.
+    overwrite = [c for c in cols if c != dim.natural_key and c not in dim.type2] if type1 else []
+    if overwrite:
+        diff = f"{_hash(overwrite, 's')} <> {_hash(overwrite, 'd')}"
+        set_t1 = ", ".join(f"{q(c)} = s.{q(c)}" for c in overwrite)
+        counts.rows_updated += con.execute(
+            f"UPDATE {table} d SET {set_t1}, _load_id = {lit(load_id)} FROM _dim_src s "
+            f"WHERE d.{nk} = s.{nk} AND {diff}"
+        ).fetchone()[0]
+    if dim.type2:
+        # A type-2 change dated at or before the current version's start is a correction.
+        set_t2 = ", ".join(f"{q(c)} = s.{q(c)}" for c in dim.type2)
+        counts.rows_updated += con.execute(
+            f"UPDATE {table} d SET {set_t2}, _load_id = {lit(load_id)} FROM _dim_src s "
+            f"WHERE d.{nk} = s.{nk} AND d.is_current AND "
+            f"{_hash(dim.type2, 's')} <> {_hash(dim.type2, 'd')}"
+        ).fetchone()[0]
+
+    # 4. New members.
+    next_key = _next_key(con, table, sk)
+    counts.rows_inserted += con.execute(
+        f"INSERT INTO {table} SELECT {next_key} + row_number() OVER (ORDER BY s.{nk}), {s_cols}, "
+        f"{BEGINNING}, {END_OF_TIME}, true, false, 1, {lit(load_id)} FROM _dim_src s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} d WHERE d.{nk} = s.{nk})"
+    ).fetchone()[0]
+    counts.rows_after = _count(con, table)
+    return counts
+
+
+def add_inferred_members(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension,
+                         keys_sql: str, load_id: str) -> int:
+    """Facts referencing a member not yet known get a placeholder, completed when it arrives."""
+    table = f"core.{q(name)}"
+    nk, sk = q(dim.natural_key), q(dim.surrogate_key)
+    next_key = _next_key(con, table, sk)
+    others = [
+        "'Unknown'" if spec.type == "text" else "NULL"
+        for c, spec in dim.columns.items() if c != dim.natural_key
+    ]
+    other_cols = [q(c) for c in dim.columns if c != dim.natural_key]
+    return con.execute(
+        f"INSERT INTO {table} ({sk}, {nk}, {', '.join(other_cols)}, "
+        f"{', '.join(SCD_COLUMNS)}) "
+        f"SELECT {next_key} + row_number() OVER (ORDER BY k), k, {', '.join(others)}, "
+        f"{BEGINNING}, {END_OF_TIME}, true, true, 1, {lit(load_id)} "
+        f"FROM (SELECT DISTINCT k FROM ({keys_sql}) t(k) WHERE k IS NOT NULL) n "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} d WHERE d.{nk} = n.k)"
+    ).fetchone()[0]
+
+
+def _next_key(con: duckdb.DuckDBPyConnection, table: str, sk: str) -> int:
+    return con.execute(f"SELECT greatest(coalesce(max({sk}), 0), 0) FROM {table}").fetchone()[0]
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -1,0 +1,90 @@
+"""Maintain one fact table: replace the rows of affected keys, resolving surrogate keys.
+
+Affected keys are deleted and re-inserted inside the load's build file, so readers of the
+served snapshot never see the gap. Deleted source rows simply are not re-inserted.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from warehouse.contracts.model import Dimension, Fact
+from warehouse.contracts.types import duckdb_type
+from warehouse.core.dates import date_key_sql
+from warehouse.core.dimensions import ChangeCounts, add_inferred_members
+from warehouse.core.render import render
+from warehouse.duck import quote_ident as q
+from warehouse.duck import quote_literal as lit
+
+
+def fact_columns(fact: Fact) -> list[tuple[str, str]]:
+    """Physical columns: date keys, surrogate keys, then the declared columns, then lineage."""
+    cols = [(name, "INTEGER NOT NULL") for name in fact.dates]
+    cols += [(name, "BIGINT NOT NULL") for name in fact.lookups]
+    cols += [(name, duckdb_type(spec.type)) for name, spec in fact.columns.items()]
+    cols.append(("_load_id", "VARCHAR NOT NULL"))
+    return cols
+
+
+def create_fact(con: duckdb.DuckDBPyConnection, name: str, fact: Fact) -> None:
+    cols = ", ".join(f"{q(c)} {t}" for c, t in fact_columns(fact))
+    con.execute(f"CREATE TABLE IF NOT EXISTS core.{q(name)} ({cols})")
+
+
+def _lookup_join(alias: str, dim_name: str, dim: Dimension, by: str,
+                 as_of: str | None) -> str:
+    cond = f"{alias}.{q(dim.natural_key)} = r.{q(by)}"
+    if dim.type2 and as_of:
+        when = f"CAST(r.{q(as_of)} AS TIMESTAMP)"
+        cond += (f" AND (({when} IS NULL AND {alias}.is_current) OR "
+                 f"({when} >= {alias}.valid_from AND {when} < {alias}.valid_to))")
+    elif dim.type2:
+        cond += f" AND {alias}.is_current"
+    return f"LEFT JOIN core.{q(dim_name)} {alias} ON {cond}"
+
+
+def update_fact(con: duckdb.DuckDBPyConnection, name: str, fact: Fact,
+                dims: dict[str, Dimension], *, load_id: str,
+                business_date: date) -> ChangeCounts:
+    table = f"core.{q(name)}"
+    counts = ChangeCounts(rows_before=con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    keys = ", ".join(q(k) for k in fact.key)
+    select = render(fact.select, load_id=load_id, business_date=business_date)
+    if fact.kind == "periodic_snapshot":
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_rows AS {select}")
+        period = q(fact.key[0])
+        counts.rows_deleted = con.execute(
+            f"DELETE FROM {table} WHERE {period} IN (SELECT DISTINCT {period} FROM _fact_rows)"
+        ).fetchone()[0]
+    else:
+        affected = render(fact.affected or "", load_id=load_id, business_date=business_date)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_affected AS "
+                    f"SELECT DISTINCT * FROM ({affected}) a")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_rows AS SELECT * FROM ({select}) s "
+                    f"WHERE ({keys}) IN (SELECT ({keys}) FROM _fact_affected)")
+        counts.rows_deleted = con.execute(
+            f"DELETE FROM {table} WHERE ({keys}) IN (SELECT ({keys}) FROM _fact_affected)"
+        ).fetchone()[0]
+    for lookup in fact.lookups.values():
+        if lookup.inferred:
+            add_inferred_members(
+                con, lookup.dim, dims[lookup.dim],
+                f"SELECT {q(lookup.by)} FROM _fact_rows WHERE NOT _deleted", load_id)
+    parts = [date_key_sql(f"r.{q(col)}") for col in fact.dates.values()]
+    joins = []
+    for i, lookup in enumerate(fact.lookups.values()):
+        alias = f"d{i}"
+        dim = dims[lookup.dim]
+        joins.append(_lookup_join(alias, lookup.dim, dim, lookup.by, lookup.as_of))
+        parts.append(f"CASE WHEN r.{q(lookup.by)} IS NULL THEN -1 "
+                     f"ELSE coalesce({alias}.{q(dim.surrogate_key)}, -1) END")
+    parts += [f"r.{q(c)}" for c in fact.columns]
+    parts.append(lit(load_id))
+    counts.rows_inserted = con.execute(
+        f"INSERT INTO {table} SELECT {', '.join(parts)} FROM _fact_rows r {' '.join(joins)} "
+        f"WHERE NOT r._deleted ORDER BY {', '.join(f'r.{q(k)}' for k in fact.key)}"
+    ).fetchone()[0]
+    counts.rows_after = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return counts

@@ -1,0 +1,1 @@
+"""Extraction from source databases: drift checks and bulk columnar reads."""

@@ -1,0 +1,1 @@
+"""Metadata: loads, batches, watermarks, row accounting, checks and the data dictionary."""

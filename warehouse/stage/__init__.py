@@ -1,0 +1,1 @@
+"""Staging: raw batches as landed (history) plus the current state per key."""

@@ -1,0 +1,154 @@
+"""Turn one extracted source table into staged rows: map, type, validate, de-duplicate, record.
+
+Every extracted row ends in exactly one bucket: loaded (a new version), merged (a version the
+warehouse already holds, e.g. re-read inside the watermark lag window) or quarantined (a value
+that does not fit the contract). The counts are returned so the load can prove they balance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from warehouse.contracts.sources import Source, SourceTable
+from warehouse.contracts.staging import Entity
+from warehouse.contracts.types import duckdb_type
+from warehouse.duck import quote_ident as q
+from warehouse.duck import quote_literal as lit
+from warehouse.stage.schema import current_table, history_table
+
+
+@dataclass
+class TableCounts:
+    rows_extracted: int = 0
+    rows_loaded: int = 0
+    rows_merged: int = 0
+    rows_quarantined: int = 0
+    deletes_detected: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_extracted == self.rows_loaded + self.rows_merged + self.rows_quarantined
+
+
+def _typed_select(entity: Entity, table: SourceTable, missing: set[str]) -> tuple[str, str]:
+    """SELECT list of typed entity columns, and a list expression of problems per row."""
+    typed, problems = [], []
+    for name, col in entity.columns.items():
+        source_expr = table.mapping.get(name) or (
+            "NULL" if name in missing else q(name)
+        )
+        dtype = duckdb_type(col.type)
+        cast = f"TRY_CAST(({source_expr}) AS {dtype})"
+        typed.append(f"{cast} AS {q(name)}")
+        problems.append(
+            f"CASE WHEN ({source_expr}) IS NOT NULL AND {cast} IS NULL THEN "
+            f"{lit(name + ': expected ' + col.type + ', got ')} || CAST(({source_expr}) AS VARCHAR) "
+            f"END"
+        )
+        required = not col.nullable or name in entity.key
+        if required:
+            problems.append(
+                f"CASE WHEN ({source_expr}) IS NULL THEN {lit(name + ': expected a value, got NULL')} END"
+            )
+    problem_list = f"list_filter([{', '.join(problems)}], x -> x IS NOT NULL)"
+    return ", ".join(typed), problem_list
+
+
+def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source,
+                table: SourceTable, entity_name: str, entity: Entity, raw: str,
+                missing: set[str]) -> TableCounts:
+    """Stage the rows of temp table `raw` (extracted from `table`) into the entity's tables."""
+    counts = TableCounts()
+    counts.rows_extracted = con.execute(f"SELECT count(*) FROM {q(raw)}").fetchone()[0]
+    typed, problems = _typed_select(entity, table, missing)
+    key = list(entity.key)
+    key_cols = ", ".join(q(k) for k in key)
+    entity_cols = list(entity.columns)
+    hash_args = ", ".join(q(c) for c in entity_cols)
+    soft = table.deletes.soft
+    deleted = f"coalesce(TRY_CAST({q(soft)} AS BOOLEAN), false)" if soft else "false"
+    watermark = f"TRY_CAST({q(table.watermark)} AS TIMESTAMP)" if table.watermark else "NULL"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _typed AS "
+        f"SELECT {typed}, {problems} AS _problems, {deleted} AS _deleted, "
+        f"{watermark} AS _watermark, to_json(r) AS _raw_json "
+        f"FROM {q(raw)} r"
+    )
+    # Quarantine: rows whose values do not fit the contract.
+    key_text = " || '|' || ".join(f"coalesce(CAST({q(k)} AS VARCHAR), '∅')" for k in key)
+    con.execute(
+        f"INSERT INTO quarantine.source_rows "
+        f"SELECT {lit(load_id)}, {lit(source.source)}, {lit(table.name)}, {lit(entity_name)}, "
+        f"{key_text}, _problems, _raw_json FROM _typed WHERE len(_problems) > 0"
+    )
+    counts.rows_quarantined = con.execute(
+        "SELECT count(*) FROM _typed WHERE len(_problems) > 0").fetchone()[0]
+    # One candidate per key (the latest watermark wins), hashed for change detection.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _candidates AS "
+        f"SELECT * EXCLUDE (_problems, _raw_json), hash({hash_args}, _deleted) AS _row_hash "
+        f"FROM _typed WHERE len(_problems) = 0 "
+        f"QUALIFY row_number() OVER (PARTITION BY {key_cols} "
+        f"ORDER BY _watermark DESC NULLS LAST, hash({hash_args})) = 1"
+    )
+    join = " AND ".join(f"c.{q(k)} = cur.{q(k)}" for k in key)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _changed AS SELECT c.* FROM _candidates c "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {current_table(entity_name)} cur "
+        f"WHERE {join} AND cur._row_hash = c._row_hash)"
+    )
+    counts.rows_loaded = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
+    counts.rows_merged = counts.rows_extracted - counts.rows_quarantined - counts.rows_loaded
+    _append(con, load_id, source, table, entity_name, entity_cols, key, "_changed")
+    if table.mode == "full":
+        counts.deletes_detected = _tombstone_missing(con, load_id, source, table, entity_name,
+                                                     entity_cols, key, "_candidates")
+    return counts
+
+
+def _append(con: duckdb.DuckDBPyConnection, load_id: str, source: Source, table: SourceTable,
+            entity_name: str, entity_cols: list[str], key: list[str], rows: str) -> None:
+    """Append new versions to history and replace them in the current-state table."""
+    cols = ", ".join(q(c) for c in entity_cols)
+    select = (f"SELECT {cols}, {lit(load_id)}, {lit(source.source)}, {lit(table.name)}, "
+              f"_watermark, _deleted, _row_hash FROM {q(rows)}")
+    order = ", ".join(q(k) for k in key)
+    con.execute(f"INSERT INTO {history_table(entity_name)} {select} ORDER BY {order}")
+    join = " AND ".join(f"cur.{q(k)} = n.{q(k)}" for k in key)
+    con.execute(f"DELETE FROM {current_table(entity_name)} cur "
+                f"WHERE EXISTS (SELECT 1 FROM {q(rows)} n WHERE {join})")
+    con.execute(f"INSERT INTO {current_table(entity_name)} {select}")
+
+
+def _tombstone_missing(con: duckdb.DuckDBPyConnection, load_id: str, source: Source,
+                       table: SourceTable, entity_name: str, entity_cols: list[str],
+                       key: list[str], present: str) -> int:
+    """Rows current in the warehouse whose key the source no longer has become tombstones."""
+    join = " AND ".join(f"p.{q(k)} = cur.{q(k)}" for k in key)
+    cols = ", ".join(f"cur.{q(c)}" for c in entity_cols)
+    hash_args = ", ".join(f"cur.{q(c)}" for c in entity_cols)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _gone AS SELECT {cols}, cur._watermark, true AS _deleted, "
+        f"hash({hash_args}, true) AS _row_hash FROM {current_table(entity_name)} cur "
+        f"WHERE NOT cur._deleted AND cur._source = {lit(source.source)} "
+        f"AND cur._source_table = {lit(table.name)} "
+        f"AND NOT EXISTS (SELECT 1 FROM {q(present)} p WHERE {join})"
+    )
+    gone = con.execute("SELECT count(*) FROM _gone").fetchone()[0]
+    if gone:
+        _append(con, load_id, source, table, entity_name, entity_cols, key, "_gone")
+    return gone
+
+
+def detect_hard_deletes(con: duckdb.DuckDBPyConnection, load_id: str, source: Source,
+                        table: SourceTable, entity_name: str, entity: Entity,
+                        source_keys: str) -> int:
+    """key_scan: compare the source's full key list (temp table) with the current state."""
+    mapped = [table.mapping.get(k, q(k)) for k in entity.key]
+    select = ", ".join(f"CAST({expr} AS {duckdb_type(entity.columns[k].type)}) AS {q(k)}"
+                       for expr, k in zip(mapped, entity.key, strict=True))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _present AS SELECT {select} FROM {q(source_keys)}")
+    return _tombstone_missing(con, load_id, source, table, entity_name, list(entity.columns),
+                              list(entity.key), "_present")

@@ -1,0 +1,76 @@
+"""DDL for the staging, quarantine and meta schemas, generated from the declared entities."""
+
+from __future__ import annotations
+
+import duckdb
+
+from warehouse.contracts.staging import Entity, StagingModel
+from warehouse.contracts.types import duckdb_type
+from warehouse.duck import quote_ident as q
+
+# Columns every staged row carries besides the entity's own.
+STAGING_META_COLUMNS = {
+    "_batch_id": "VARCHAR NOT NULL",
+    "_source": "VARCHAR NOT NULL",
+    "_source_table": "VARCHAR NOT NULL",
+    "_watermark": "TIMESTAMP",
+    "_deleted": "BOOLEAN NOT NULL",
+    "_row_hash": "UBIGINT NOT NULL",
+}
+
+META_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS core;
+CREATE SCHEMA IF NOT EXISTS quarantine;
+CREATE TABLE IF NOT EXISTS meta.loads (
+    load_id VARCHAR PRIMARY KEY, business_date DATE NOT NULL, parent_snapshot VARCHAR,
+    started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, status VARCHAR NOT NULL,
+    duration_s DOUBLE);
+CREATE TABLE IF NOT EXISTS meta.batches (
+    load_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_table VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL, mode VARCHAR NOT NULL, watermark_from TIMESTAMP,
+    watermark_to TIMESTAMP, rows_extracted BIGINT NOT NULL, rows_loaded BIGINT NOT NULL,
+    rows_merged BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL,
+    deletes_detected BIGINT NOT NULL, duration_s DOUBLE,
+    PRIMARY KEY (load_id, source, source_table));
+CREATE TABLE IF NOT EXISTS meta.watermarks (
+    source VARCHAR NOT NULL, source_table VARCHAR NOT NULL, high_watermark TIMESTAMP,
+    load_id VARCHAR NOT NULL, PRIMARY KEY (source, source_table));
+CREATE TABLE IF NOT EXISTS meta.table_changes (
+    load_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, rows_before BIGINT NOT NULL,
+    rows_deleted BIGINT NOT NULL, rows_inserted BIGINT NOT NULL, rows_updated BIGINT NOT NULL,
+    rows_after BIGINT NOT NULL, PRIMARY KEY (load_id, table_name));
+CREATE TABLE IF NOT EXISTS meta.checks (
+    load_id VARCHAR NOT NULL, check_name VARCHAR NOT NULL, table_name VARCHAR,
+    severity VARCHAR NOT NULL, passed BOOLEAN NOT NULL, detail VARCHAR,
+    PRIMARY KEY (load_id, check_name));
+CREATE TABLE IF NOT EXISTS meta.schema_notes (
+    load_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_table VARCHAR NOT NULL,
+    column_name VARCHAR NOT NULL, note VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS quarantine.source_rows (
+    load_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_table VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL, row_key VARCHAR, problems VARCHAR[] NOT NULL, raw JSON NOT NULL);
+"""
+
+
+def entity_columns_sql(entity: Entity) -> list[str]:
+    return [f"{q(name)} {duckdb_type(col.type)}" for name, col in entity.columns.items()]
+
+
+def create_all(con: duckdb.DuckDBPyConnection, staging: StagingModel) -> None:
+    """Create every schema and table that does not exist yet (idempotent)."""
+    con.execute(META_DDL)
+    meta_cols = [f"{q(n)} {t}" for n, t in STAGING_META_COLUMNS.items()]
+    for name, entity in staging.entities.items():
+        cols = ", ".join(entity_columns_sql(entity) + meta_cols)
+        con.execute(f"CREATE TABLE IF NOT EXISTS staging.{q(name)} ({cols})")
+        con.execute(f"CREATE TABLE IF NOT EXISTS staging.{q('current_' + name)} ({cols})")
+
+
+def current_table(entity: str) -> str:
+    return f"staging.{q('current_' + entity)}"
+
+
+def history_table(entity: str) -> str:
+    return f"staging.{q(entity)}"
