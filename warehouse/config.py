@@ -50,14 +50,15 @@ class Home:
     def docs(self) -> Path:
         return self.root / "docs"
 
-    @property
-    def duckdb_extensions(self) -> Path:
-        return self.root / "duckdb_extensions"
-
     def ensure(self) -> Home:
         for path in (self.sources, self.snapshots, self.work, self.landing, self.dagster,
-                     self.logs, self.docs, self.duckdb_extensions):
+                     self.logs, self.docs):
             path.mkdir(parents=True, exist_ok=True)
+        instance_yaml = self.dagster / "dagster.yaml"
+        template = REPO_ROOT / "dagster.yaml"
+        if template.exists() and (not instance_yaml.exists()
+                                  or instance_yaml.read_bytes() != template.read_bytes()):
+            instance_yaml.write_bytes(template.read_bytes())
         return self
 
 
@@ -65,11 +66,3 @@ def home(path: str | os.PathLike[str] | None = None) -> Home:
     """The home folder: the argument, else $CRMWH_HOME, else `.crmwh` in the repository."""
     chosen = path or os.environ.get("CRMWH_HOME") or REPO_ROOT / ".crmwh"
     return Home(Path(chosen).expanduser().resolve()).ensure()
-
-
-def default_source_urls(h: Home) -> dict[str, str]:
-    """Embedded defaults: SQLite files in the home folder, overridable per source by env vars."""
-    return {
-        "crm": os.environ.get("CRMWH_CRM_URL") or f"sqlite:///{h.sources / 'crm.sqlite'}",
-        "erp": os.environ.get("CRMWH_ERP_URL") or f"sqlite:///{h.sources / 'erp.sqlite'}",
-    }

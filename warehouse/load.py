@@ -24,6 +24,7 @@ from warehouse.core.facts import create_fact, update_fact
 from warehouse.core.reconcile import reconcile_customers
 from warehouse.errors import LoadError, WarehouseError
 from warehouse.extract.run import BatchRecord, extract_source, latest_business_time, record_batches
+from warehouse.meta.dictionary import describe, write_into
 from warehouse.publish import Snapshot, SnapshotStore, writer_lock
 from warehouse.stage.schema import create_all
 
@@ -157,6 +158,7 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
             con.execute("INSERT OR REPLACE INTO meta.table_changes VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [load_id, f"core.{name}", c.rows_before, c.rows_deleted,
                          c.rows_inserted, c.rows_updated, c.rows_after])
+        write_into(con, describe(sources, model))
         say("checks")
         checks = run_checks(con, model, load_id)
         failed = [c for c in checks if not c.passed and c.severity == "blocking"]

@@ -1,30 +1,80 @@
-"""`crmwh load`: run loads with a live progress display and print what each did."""
+"""`crmwh load`: run the Dagster nightly job in-process, with a live progress display.
+
+The job is the same one the schedule runs, so CLI loads show up in the Dagster UI too.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass, field
 from datetime import date
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from warehouse.cli.output import console, print_rows
 from warehouse.config import Home
-from warehouse.load import LoadResult, run_load
+from warehouse.errors import LoadError
+from warehouse.load import LoadResult, latest_source_date, load_contracts, run_load
+
+
+@dataclass
+class CliRunner:
+    """Stands in for the Dagster resource: same load, progress to the terminal, no retries."""
+
+    home: Home
+    report: object
+    results: list[LoadResult] = field(default_factory=list)
+    error: BaseException | None = None
+    retries: int = 0
+
+    def load(self, business_date: date | None, progress=None) -> LoadResult:
+        def both(msg: str) -> None:
+            self.report(msg)
+            if progress:
+                progress(msg)
+        try:
+            result = run_load(self.home, business_date, progress=both)
+        except BaseException as exc:
+            self.error = exc
+            raise
+        self.results.append(result)
+        return result
 
 
 def run_dates(home: Home, dates: list[date | None]) -> list[LoadResult]:
-    results = []
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    os.environ.setdefault("DAGSTER_HOME", str(home.dagster))
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("nightly_job")
+    results: list[LoadResult] = []
+    with DagsterInstance.get() as instance, Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+            console=console, transient=True) as progress:
         task = progress.add_task("load", total=len(dates))
         for i, day in enumerate(dates, 1):
-            label = f"[{i}/{len(dates)}] {day or 'latest'}"
-            progress.update(task, description=label)
-            result = run_load(home, day, progress=lambda msg, label=label: progress.update(
+            if day is None:
+                day = latest_source_date(home, load_contracts()[0])
+            label = f"[{i}/{len(dates)}] {day}"
+            runner = CliRunner(home, lambda msg, label=label: progress.update(
                 task, description=f"{label}: {msg}"))
+            outcome = job.execute_in_process(
+                partition_key=day.isoformat(), instance=instance,
+                resources={"warehouse": runner}, raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+            )
+            if runner.error is not None:
+                raise runner.error
+            if not outcome.success or not runner.results:
+                raise LoadError(f"the Dagster run {outcome.run_id} for {day} failed; "
+                                "see `dagster dev` for its logs")
+            result = runner.results[-1]
             progress.advance(task)
             results.append(result)
-            console.print(f"[green]published[/] {result.snapshot.id} "
-                          f"(business date {result.business_date}, {result.duration_s:.1f} s)")
+            console.print(f"[green]published[/] {result.snapshot.id} (business date "
+                          f"{result.business_date}, {result.duration_s:.1f} s, "
+                          f"Dagster run {outcome.run_id[:8]})")
     if results:
         summarise(results[-1])
     return results

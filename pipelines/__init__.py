@@ -1,0 +1,1 @@
+"""Dagster wiring only: assets, checks, partitions, schedule and resources around `warehouse`."""

@@ -1,0 +1,1 @@
+"""Asset definitions, built from the declared model."""

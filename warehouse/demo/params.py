@@ -1,0 +1,87 @@
+"""Sizes and rates of the demo world, all derived from (seed, scale, start, as_of).
+
+Volumes are daily rates times `scale`, so a longer period or a later `advance` keeps the same
+pace; the defaults (2024-01-01..2025-12-31, scale 1) give about 5,000 customers and 100,000
+order lines.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+# Customers that already exist before the period starts, per scale unit.
+CUSTOMERS_BEFORE_START = 1000
+# New customers a day, per scale unit (4,000 over the default 731 days).
+NEW_CUSTOMERS_PER_DAY = 4000 / 731
+# Expected orders a day per unit of customer value weight (calibrated: default -> ~100k lines).
+ORDERS_PER_WEIGHT_DAY = 0.00390
+# Web sessions a day per unit of browsing weight, and anonymous sessions a day per scale unit.
+SESSIONS_PER_BROWSE_DAY = 0.0125
+ANONYMOUS_SESSIONS_PER_DAY = 20.0
+# ERP-only debtors (no CRM customer) per scale unit, and their invoices a day.
+ERP_ONLY_DEBTORS = 180
+ERP_ONLY_INVOICES_PER_DAY = 0.9
+# Rows a write or generation chunk handles at once (bounds memory at large scales).
+CHUNK_ORDERS = 400_000
+
+
+@dataclass(frozen=True)
+class DemoParams:
+    """Everything that decides the generated contents; equal params give equal databases."""
+
+    seed: int
+    scale: float
+    start: date
+    as_of: date
+
+    def __post_init__(self) -> None:
+        if self.scale <= 0 or not math.isfinite(self.scale):
+            raise ValueError(f"scale must be a positive number, got {self.scale}")
+        if self.as_of < self.start:
+            raise ValueError(f"as_of {self.as_of} is before start {self.start}")
+
+    @property
+    def period_days(self) -> int:
+        return (self.as_of - self.start).days + 1
+
+    @property
+    def n_before(self) -> int:
+        """Customers created before `start`."""
+        return max(1, round(CUSTOMERS_BEFORE_START * self.scale))
+
+    @property
+    def n_customers(self) -> int:
+        return self.n_before + max(1, round(NEW_CUSTOMERS_PER_DAY * self.scale * self.period_days))
+
+    @property
+    def n_reps(self) -> int:
+        return max(10, round(15 * self.scale))
+
+    @property
+    def n_erp_only(self) -> int:
+        return max(3, round(ERP_ONLY_DEBTORS * self.scale))
+
+    @property
+    def end_ts(self) -> datetime:
+        """The last second of `as_of`: no row's watermark may be later."""
+        return end_of(self.as_of)
+
+
+def end_of(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59))
+
+
+def ts(value: datetime) -> str:
+    """A TIMESTAMP literal."""
+    return f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'"
+
+
+def d(value: date) -> str:
+    """A DATE literal."""
+    return f"DATE '{value:%Y-%m-%d}'"
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
