@@ -9,7 +9,7 @@ from dagster import build_schedule_from_partitioned_job, define_asset_job, in_pr
 from pipelines.assets.nightly import nightly_load
 
 nightly_job = define_asset_job(
-    "nightly_job", selection=[nightly_load], partitions_def=nightly_load.partitions_def,
+    "nightly_job", selection=[nightly_load],
     tags={"warehouse/writer": "true"}, executor_def=in_process_executor,
 )
 
