@@ -11,11 +11,13 @@ from pydantic import BaseModel, ValidationError
 from warehouse.errors import ContractError
 
 M = TypeVar("M", bound=BaseModel)
+# libyaml's safe loader when available: the same rules as safe_load, ten times faster.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         raise ContractError(f"{path}: not valid YAML: {exc}") from exc
     except OSError as exc:

@@ -58,6 +58,9 @@ def update_fact(con: duckdb.DuckDBPyConnection, name: str, fact: Fact,
         counts.rows_deleted = con.execute(
             f"DELETE FROM {table} WHERE {period} IN (SELECT DISTINCT {period} FROM _fact_rows)"
         ).fetchone()[0]
+    elif counts.rows_before == 0:
+        # An empty fact is rebuilt from the whole current state: every key is affected.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_rows AS {select}")
     else:
         affected = render(fact.affected or "", load_id=load_id, business_date=business_date)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_affected AS "
@@ -84,7 +87,7 @@ def update_fact(con: duckdb.DuckDBPyConnection, name: str, fact: Fact,
     parts.append(lit(load_id))
     counts.rows_inserted = con.execute(
         f"INSERT INTO {table} SELECT {', '.join(parts)} FROM _fact_rows r {' '.join(joins)} "
-        f"WHERE NOT r._deleted ORDER BY {', '.join(f'r.{q(k)}' for k in fact.key)}"
+        f"WHERE NOT r._deleted"
     ).fetchone()[0]
     counts.rows_after = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     return counts

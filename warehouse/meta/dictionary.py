@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from warehouse.config import Home
 from warehouse.contracts.model import Model
@@ -69,8 +70,15 @@ def write_into(con: duckdb.DuckDBPyConnection, docs: list[TableDoc]) -> None:
         for i, (col, typ, desc) in enumerate(d.columns, 1):
             rows.append((d.schema, d.name, d.kind, d.description, d.grain, col, typ, desc, i))
         edges += [(up, f"{d.schema}.{d.name}") for up in d.lineage]
-    con.executemany("INSERT INTO meta.data_dictionary VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    con.executemany("INSERT INTO meta.lineage VALUES (?, ?)", edges)
+    names = ["s", "t", "k", "d", "g", "c", "ty", "cd", "o"]
+    rows_tbl = pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
+    edges_tbl = pa.table({"u": [e[0] for e in edges], "d": [e[1] for e in edges]})
+    con.register("_dict_rows", rows_tbl)
+    con.register("_dict_edges", edges_tbl)
+    con.execute("INSERT INTO meta.data_dictionary SELECT * FROM _dict_rows")
+    con.execute("INSERT INTO meta.lineage SELECT * FROM _dict_edges")
+    con.unregister("_dict_rows")
+    con.unregister("_dict_edges")
 
 
 def to_markdown(docs: list[TableDoc]) -> str:

@@ -32,28 +32,26 @@ class TableCounts:
         return self.rows_extracted == self.rows_loaded + self.rows_merged + self.rows_quarantined
 
 
-def _typed_select(entity: Entity, table: SourceTable, missing: set[str]) -> tuple[str, str]:
-    """SELECT list of typed entity columns, and a list expression of problems per row."""
-    typed, problems = [], []
+def _typed_select(entity: Entity, table: SourceTable,
+                  missing: set[str]) -> tuple[str, str, str]:
+    """Typed entity columns, a cheap per-row 'is bad' test, and the problems list for bad rows."""
+    typed, bad, problems = [], [], []
     for name, col in entity.columns.items():
-        source_expr = table.mapping.get(name) or (
-            "NULL" if name in missing else q(name)
-        )
-        dtype = duckdb_type(col.type)
-        cast = f"TRY_CAST(({source_expr}) AS {dtype})"
+        source_expr = table.mapping.get(name) or ("NULL" if name in missing else q(name))
+        cast = f"TRY_CAST(({source_expr}) AS {duckdb_type(col.type)})"
         typed.append(f"{cast} AS {q(name)}")
+        bad.append(f"(({source_expr}) IS NOT NULL AND {cast} IS NULL)")
         problems.append(
             f"CASE WHEN ({source_expr}) IS NOT NULL AND {cast} IS NULL THEN "
             f"{lit(name + ': expected ' + col.type + ', got ')} || CAST(({source_expr}) AS VARCHAR) "
             f"END"
         )
-        required = not col.nullable or name in entity.key
-        if required:
-            problems.append(
-                f"CASE WHEN ({source_expr}) IS NULL THEN {lit(name + ': expected a value, got NULL')} END"
-            )
+        if not col.nullable or name in entity.key:
+            bad.append(f"(({source_expr}) IS NULL)")
+            problems.append(f"CASE WHEN ({source_expr}) IS NULL THEN "
+                            f"{lit(name + ': expected a value, got NULL')} END")
     problem_list = f"list_filter([{', '.join(problems)}], x -> x IS NOT NULL)"
-    return ", ".join(typed), problem_list
+    return ", ".join(typed), " OR ".join(bad), problem_list
 
 
 def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source,
@@ -62,7 +60,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source,
     """Stage the rows of temp table `raw` (extracted from `table`) into the entity's tables."""
     counts = TableCounts()
     counts.rows_extracted = con.execute(f"SELECT count(*) FROM {q(raw)}").fetchone()[0]
-    typed, problems = _typed_select(entity, table, missing)
+    typed, bad, problems = _typed_select(entity, table, missing)
     key = list(entity.key)
     key_cols = ", ".join(q(k) for k in key)
     entity_cols = list(entity.columns)
@@ -72,53 +70,63 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source,
     watermark = f"TRY_CAST({q(table.watermark)} AS TIMESTAMP)" if table.watermark else "NULL"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _typed AS "
-        f"SELECT {typed}, {problems} AS _problems, {deleted} AS _deleted, "
-        f"{watermark} AS _watermark, to_json(r) AS _raw_json "
-        f"FROM {q(raw)} r"
+        f"SELECT {typed}, coalesce({bad}, false) AS _bad, {deleted} AS _deleted, "
+        f"{watermark} AS _watermark, r.rowid AS _rid FROM {q(raw)} r"
     )
-    # Quarantine: rows whose values do not fit the contract.
-    key_text = " || '|' || ".join(f"coalesce(CAST({q(k)} AS VARCHAR), '∅')" for k in key)
-    con.execute(
+    # Quarantine: rows whose values do not fit the contract, with every reason and the raw row.
+    key_text = " || '|' || ".join(f"coalesce(CAST(r.{q(k)} AS VARCHAR), '∅')"
+                                 for k in table.key)
+    counts.rows_quarantined = con.execute(
         f"INSERT INTO quarantine.source_rows "
         f"SELECT {lit(load_id)}, {lit(source.source)}, {lit(table.name)}, {lit(entity_name)}, "
-        f"{key_text}, _problems, _raw_json FROM _typed WHERE len(_problems) > 0"
-    )
-    counts.rows_quarantined = con.execute(
-        "SELECT count(*) FROM _typed WHERE len(_problems) > 0").fetchone()[0]
+        f"{key_text}, {problems}, to_json(r) FROM {q(raw)} r "
+        f"WHERE r.rowid IN (SELECT _rid FROM _typed WHERE _bad)"
+    ).fetchone()[0]
     # One candidate per key (the latest watermark wins), hashed for change detection.
+    repeated = con.execute(
+        f"SELECT count(*) FROM (SELECT {key_cols} FROM _typed WHERE NOT _bad "
+        f"GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
+    dedupe = (f"QUALIFY row_number() OVER (PARTITION BY {key_cols} "
+              f"ORDER BY _watermark DESC NULLS LAST, hash({hash_args})) = 1") if repeated else ""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _candidates AS "
-        f"SELECT * EXCLUDE (_problems, _raw_json), hash({hash_args}, _deleted) AS _row_hash "
-        f"FROM _typed WHERE len(_problems) = 0 "
-        f"QUALIFY row_number() OVER (PARTITION BY {key_cols} "
-        f"ORDER BY _watermark DESC NULLS LAST, hash({hash_args})) = 1"
+        f"SELECT * EXCLUDE (_bad, _rid), hash({hash_args}, _deleted) AS _row_hash "
+        f"FROM _typed WHERE NOT _bad {dedupe}"
     )
-    join = " AND ".join(f"c.{q(k)} = cur.{q(k)}" for k in key)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _changed AS SELECT c.* FROM _candidates c "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {current_table(entity_name)} cur "
-        f"WHERE {join} AND cur._row_hash = c._row_hash)"
-    )
+    empty = con.execute(f"SELECT count(*) = 0 FROM {current_table(entity_name)}").fetchone()[0]
+    if empty:
+        con.execute("CREATE OR REPLACE TEMP TABLE _changed AS SELECT * FROM _candidates")
+    else:
+        join = " AND ".join(f"c.{q(k)} = cur.{q(k)}" for k in key)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _changed AS SELECT c.* FROM _candidates c "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {current_table(entity_name)} cur "
+            f"WHERE {join} AND cur._row_hash = c._row_hash)"
+        )
     counts.rows_loaded = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
     counts.rows_merged = counts.rows_extracted - counts.rows_quarantined - counts.rows_loaded
-    _append(con, load_id, source, table, entity_name, entity_cols, key, "_changed")
+    _append(con, load_id, source, table, entity_name, entity_cols, key, "_changed",
+            replace=not empty)
     if table.mode == "full":
         counts.deletes_detected = _tombstone_missing(con, load_id, source, table, entity_name,
                                                      entity_cols, key, "_candidates")
+    con.execute("DROP TABLE IF EXISTS _typed; DROP TABLE IF EXISTS _candidates; "
+                "DROP TABLE IF EXISTS _changed")
     return counts
 
 
 def _append(con: duckdb.DuckDBPyConnection, load_id: str, source: Source, table: SourceTable,
-            entity_name: str, entity_cols: list[str], key: list[str], rows: str) -> None:
+            entity_name: str, entity_cols: list[str], key: list[str], rows: str, *,
+            replace: bool = True) -> None:
     """Append new versions to history and replace them in the current-state table."""
     cols = ", ".join(q(c) for c in entity_cols)
     select = (f"SELECT {cols}, {lit(load_id)}, {lit(source.source)}, {lit(table.name)}, "
               f"_watermark, _deleted, _row_hash FROM {q(rows)}")
-    order = ", ".join(q(k) for k in key)
-    con.execute(f"INSERT INTO {history_table(entity_name)} {select} ORDER BY {order}")
-    join = " AND ".join(f"cur.{q(k)} = n.{q(k)}" for k in key)
-    con.execute(f"DELETE FROM {current_table(entity_name)} cur "
-                f"WHERE EXISTS (SELECT 1 FROM {q(rows)} n WHERE {join})")
+    con.execute(f"INSERT INTO {history_table(entity_name)} {select}")
+    if replace:
+        join = " AND ".join(f"cur.{q(k)} = n.{q(k)}" for k in key)
+        con.execute(f"DELETE FROM {current_table(entity_name)} cur "
+                    f"WHERE EXISTS (SELECT 1 FROM {q(rows)} n WHERE {join})")
     con.execute(f"INSERT INTO {current_table(entity_name)} {select}")
 
 
