@@ -7,10 +7,12 @@ kill at any point leaves the served snapshot as it was, and a rerun converges.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from warehouse import duck, runlog
 from warehouse.config import MODEL_DIR, SOURCES_DIR, Home
@@ -45,7 +47,8 @@ class LoadResult:
 
 
 def load_contracts() -> tuple[dict[str, Source], Model]:
-    sources = load_sources(SOURCES_DIR)
+    """Source contracts ($CRMWH_SOURCES_DIR or schemas/sources) and the warehouse model."""
+    sources = load_sources(Path(os.environ.get("CRMWH_SOURCES_DIR") or SOURCES_DIR))
     model = load_model(MODEL_DIR)
     check_mappings(model.staging, sources)
     return sources, model

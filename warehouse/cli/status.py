@@ -43,6 +43,12 @@ def show_status(home: Home) -> None:
         failing = con.execute("SELECT check_name, detail FROM meta.checks WHERE load_id = ? "
                               "AND NOT passed", [load_id]).fetchall()
         console.print(f"checks: {checks[0]} passed, {checks[1]} failed")
+        unmatched = con.execute(
+            "SELECT erp_customer_id, erp_customer_code, erp_name FROM core.customer_xref "
+            "WHERE customer_id IS NULL ORDER BY 1").fetchall()
+        if unmatched:
+            print_rows(["erp debtor", "code", "name"], unmatched[:20],
+                       title=f"ERP debtors not matched to a CRM customer ({len(unmatched)})")
         if failing:
             print_rows(["check", "detail"], failing, title="Failed checks")
     finally:
