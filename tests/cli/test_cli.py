@@ -57,3 +57,17 @@ def test_load_status_rollback_and_docs(mini):
     assert docs.returncode == 0
     page = (home.docs / "data_dictionary.md").read_text(encoding="utf-8")
     assert "## core.fact_sales_line" in page and "**Grain:** one row per order line" in page
+
+
+def test_load_without_a_date_catches_up_day_by_day(mini):
+    from tests.mini_sources import DAY2, DAY3, execute
+
+    home, crm, _ = mini
+    run_load(home, date(2025, 3, 10))
+    execute(crm, *DAY2, *DAY3)
+    out = crmwh("load")
+    assert out.returncode == 0, out.stderr + out.stdout
+    assert "business date 2025-03-11" in out.stdout and "business date 2025-03-12" in out.stdout
+    snapshot_days = crmwh("sql", "SELECT count(DISTINCT snapshot_date) FROM core.fact_customer_day",
+                          "--format", "csv")
+    assert snapshot_days.stdout.splitlines()[1] == "3"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -41,8 +41,22 @@ class CliRunner:
         return result
 
 
-def run_dates(home: Home, dates: list[date | None]) -> list[LoadResult]:
+def catch_up_dates(home: Home) -> list[date]:
+    """Every business date from the one after the served snapshot up to the sources' latest."""
+    from warehouse.publish import SnapshotStore
+
+    latest = latest_source_date(home, load_contracts()[0])
+    current = SnapshotStore(home).current()
+    if current is None or current.business_date is None or current.business_date >= latest:
+        return [latest]
+    days = (latest - current.business_date).days
+    return [current.business_date + timedelta(days=i) for i in range(1, days + 1)]
+
+
+def run_dates(home: Home, dates: list[date] | None) -> list[LoadResult]:
+    """Load each date in order (None: catch up to the sources' latest business date)."""
     os.environ.setdefault("DAGSTER_HOME", str(home.dagster))
+    dates = dates or catch_up_dates(home)
     from dagster import DagsterInstance
 
     from pipelines.definitions import defs
@@ -54,8 +68,6 @@ def run_dates(home: Home, dates: list[date | None]) -> list[LoadResult]:
             console=console, transient=True) as progress:
         task = progress.add_task("load", total=len(dates))
         for i, day in enumerate(dates, 1):
-            if day is None:
-                day = latest_source_date(home, load_contracts()[0])
             label = f"[{i}/{len(dates)}] {day}"
             runner = CliRunner(home, lambda msg, label=label: progress.update(
                 task, description=f"{label}: {msg}"))

@@ -72,7 +72,7 @@ def load_cmd(
     end: Annotated[str | None, typer.Option("--to", help="Last date of a backfill")] = None,
     home: HomeOpt = None,
 ) -> None:
-    """Run the nightly load (default: up to the sources' latest business date)."""
+    """Run the nightly load (default: every date up to the sources' latest business date)."""
     from warehouse.cli.loading import run_dates
 
     h = config.home(home)
@@ -82,10 +82,10 @@ def load_cmd(
         first, last = _date(start, "--from"), _date(end, "--to")
         if last < first:
             raise UserError(f"--to {last} is before --from {first}")
-        dates: list[date | None] = [first + timedelta(days=i)
+        dates: list[date] | None = [first + timedelta(days=i)
                                     for i in range((last - first).days + 1)]
     else:
-        dates = [_date(on, "--date") if on else None]
+        dates = [_date(on, "--date")] if on else None
     run_dates(h, dates)
 
 
