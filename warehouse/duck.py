@@ -66,7 +66,9 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False,
         config["threads"] = threads
     if temp_directory:
         config["temp_directory"] = str(temp_directory)
-    return duckdb.connect(str(path), read_only=read_only, config=config)
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def quote_ident(name: str) -> str:

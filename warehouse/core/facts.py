@@ -37,9 +37,10 @@ def _lookup_join(alias: str, dim_name: str, dim: Dimension, by: str,
                  as_of: str | None) -> str:
     cond = f"{alias}.{q(dim.natural_key)} = r.{q(by)}"
     if dim.type2 and as_of:
-        when = f"CAST(r.{q(as_of)} AS TIMESTAMP)"
-        cond += (f" AND (({when} IS NULL AND {alias}.is_current) OR "
-                 f"({when} >= {alias}.valid_from AND {when} < {alias}.valid_to))")
+        # No OR here: it turns the hash join into a nested loop. An unknown time reads as
+        # "now", which only the current version (valid to 9999-12-31) contains.
+        when = f"coalesce(CAST(r.{q(as_of)} AS TIMESTAMP), TIMESTAMP '9999-12-30')"
+        cond += f" AND {when} >= {alias}.valid_from AND {when} < {alias}.valid_to"
     elif dim.type2:
         cond += f" AND {alias}.is_current"
     return f"LEFT JOIN core.{q(dim_name)} {alias} ON {cond}"
