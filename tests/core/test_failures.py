@@ -84,3 +84,47 @@ def test_kill_mid_load_then_rerun_converges(mini, stage):
     assert result.snapshot.parent_id == before.id
     assert served_total(home)[0] == 4
     assert not any(p.exists() for p in leftovers)
+
+
+LOADER = textwrap.dedent("""
+    import sys
+    from datetime import date
+    from warehouse.config import home
+    from warehouse.load import run_load
+
+    result = run_load(home(sys.argv[1]), date.fromisoformat(sys.argv[2]),
+                      lock_wait_seconds=float(sys.argv[3]))
+    print(result.snapshot.id)
+""")
+
+
+def test_concurrent_loads_queue_behind_the_writer_lock_while_readers_read(mini):
+    home, crm, _ = mini
+    run_load(home, date(2025, 3, 10))
+    execute(crm, *DAY2)
+    reader = SnapshotStore(home).connect()          # a reader holding the served snapshot
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-c", LOADER, str(home.root), day, "120"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for day in ("2025-03-11", "2025-03-11")]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1].decode()[-500:] for o in outputs]
+    assert reader.execute("SELECT count(*) FROM core.fact_sales_line").fetchone()[0] == 3
+    reader.close()
+    # Both ran, one after the other: the second is a rerun of the same date on the same parent.
+    history = SnapshotStore(home).history()
+    published = {o[0].decode().strip() for o in outputs}
+    assert {s.id for s in history[:2]} == published and len(published) == 2
+    assert {s.parent_id for s in history[:2]} == {history[2].id}
+    assert "Could not set lock" not in "".join(o[1].decode() for o in outputs)
+
+
+def test_a_second_load_without_waiting_is_refused_naming_the_holder(mini):
+    from warehouse.errors import LoadError
+    from warehouse.publish import writer_lock
+
+    home, _, _ = mini
+    with writer_lock(home), pytest.raises(LoadError) as info:
+        run_load(home, date(2025, 3, 10))
+    assert "another load is running" in str(info.value)
+    assert SnapshotStore(home).current() is None
