@@ -90,7 +90,9 @@ class SourceTable(Frozen):
         for col in self.key:
             if col not in self.columns:
                 raise ValueError(f"key column {col!r} is not among the columns")
-        if self.mode == "incremental" and self.watermark and self.watermark not in self.columns:
+        if self.mode == "incremental" and not self.watermark:
+            raise ValueError("an incremental table needs a watermark column (or mode: full)")
+        if self.mode == "incremental" and self.watermark not in self.columns:
             raise ValueError(f"watermark column {self.watermark!r} is not among the columns")
         if self.deletes.soft and self.deletes.soft not in self.columns:
             raise ValueError(f"soft-delete column {self.deletes.soft!r} is not among the columns")
