@@ -41,8 +41,12 @@ class CliRunner:
         return result
 
 
+MAX_CATCH_UP_DAYS = 31
+
+
 def catch_up_dates(home: Home) -> list[date]:
-    """Every business date from the one after the served snapshot up to the sources' latest."""
+    """Each business date after the served snapshot up to the sources' latest, so every night
+    gets its periodic snapshot; a gap longer than a month is loaded in one step instead."""
     from warehouse.publish import SnapshotStore
 
     latest = latest_source_date(home, load_contracts()[0])
@@ -50,6 +54,10 @@ def catch_up_dates(home: Home) -> list[date]:
     if current is None or current.business_date is None or current.business_date >= latest:
         return [latest]
     days = (latest - current.business_date).days
+    if days > MAX_CATCH_UP_DAYS:
+        console.print(f"{days} days behind: loading up to {latest} in one step "
+                      f"(use --from/--to for a snapshot per day)")
+        return [latest]
     return [current.business_date + timedelta(days=i) for i in range(1, days + 1)]
 
 

@@ -29,7 +29,8 @@ CLOCK_TABLE = "demo_clock"
 CLOCK_COLUMNS = "as_of DATE, seed BIGINT, scale DOUBLE, start_date DATE"
 # ERP only: the true CRM customer behind each ERP debtor (ground truth for matching).
 TRUTH_TABLE = "demo_customer_map"
-TRUTH_COLUMNS = "cust_id BIGINT NOT NULL, customer_id BIGINT, PRIMARY KEY (cust_id)"
+TRUTH_COLUMNS = ("cust_id BIGINT NOT NULL, customer_id BIGINT, erp_only_no BIGINT, "
+                 "PRIMARY KEY (cust_id)")
 
 
 def stored_type(kind: str, logical: str) -> str:

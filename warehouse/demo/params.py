@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 # Customers that already exist before the period starts, per scale unit.
-CUSTOMERS_BEFORE_START = 1000
-# New customers a day, per scale unit (4,000 over the default 731 days).
-NEW_CUSTOMERS_PER_DAY = 4000 / 731
+CUSTOMERS_BEFORE_START = 1500
+# New customers a day, per scale unit (3,500 over the default 731 days).
+NEW_CUSTOMERS_PER_DAY = 3500 / 731
 # Expected orders a day per unit of customer value weight (calibrated: default -> ~100k lines).
-ORDERS_PER_WEIGHT_DAY = 0.00390
+ORDERS_PER_WEIGHT_DAY = 0.00455
 # Web sessions a day per unit of browsing weight, and anonymous sessions a day per scale unit.
 SESSIONS_PER_BROWSE_DAY = 0.0125
 ANONYMOUS_SESSIONS_PER_DAY = 20.0
-# ERP-only debtors (no CRM customer) per scale unit, and their invoices a day.
+# ERP-only debtors (no CRM customer) per scale unit over 400 days before start + 731 days.
 ERP_ONLY_DEBTORS = 180
-ERP_ONLY_INVOICES_PER_DAY = 0.9
-# Rows a write or generation chunk handles at once (bounds memory at large scales).
+# Orders whose lines are generated and written at once (bounds memory at large scales).
 CHUNK_ORDERS = 400_000
 
 
@@ -60,10 +59,6 @@ class DemoParams:
         return max(10, round(15 * self.scale))
 
     @property
-    def n_erp_only(self) -> int:
-        return max(3, round(ERP_ONLY_DEBTORS * self.scale))
-
-    @property
     def end_ts(self) -> datetime:
         """The last second of `as_of`: no row's watermark may be later."""
         return end_of(self.as_of)
@@ -82,6 +77,3 @@ def d(value: date) -> str:
     """A DATE literal."""
     return f"DATE '{value:%Y-%m-%d}'"
 
-
-def days_between(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]

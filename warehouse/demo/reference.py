@@ -7,13 +7,15 @@ generators join to; the helpers are never written to the sources.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import duckdb
 
 from warehouse.demo import catalog
 from warehouse.demo.geography import cities
 from warehouse.demo.params import DemoParams, d, ts
+from warehouse.demo.targets import Target
+from warehouse.demo.writer import read_typed
 
 
 def _load(con: duckdb.DuckDBPyConnection, name: str, columns: str, rows: list[tuple]) -> None:
@@ -27,9 +29,12 @@ def build(con: duckdb.DuckDBPyConnection, p: DemoParams) -> None:
     """Every reference table for these params (the campaign calendar up to as_of)."""
     _geography(con, p)
     _organisation(con, p)
-    _products(con, p)
+    _reps(con, p)
+    _categories(con, p)
+    _product_dates(con, p)
+    _product_helpers(con)
     _channels(con, p)
-    build_campaign_plan(con, p, p.start.year, p.as_of.year + 1)
+    build_campaign_plan(con, p.scale, p.start, p.start.year, p.as_of.year + 1)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE g_campaigns AS
         SELECT row_number() OVER (ORDER BY start_date, campaign_code) AS campaign_id,
@@ -50,6 +55,12 @@ def _geography(con: duckdb.DuckDBPyConnection, p: DemoParams) -> None:
         SELECT row_number() OVER (ORDER BY city_id, r) - 1 AS slot, city_id
         FROM ref_city, range(weight) t(r)
     """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE cn_city_slots AS
+        SELECT row_number() OVER (ORDER BY slot) - 1 AS slot, city_id,
+               count(*) OVER () AS n
+        FROM city_slots JOIN ref_city USING (city_id) WHERE country_code = 'CN'
+    """)
     stamp = ts(_at(p.start - timedelta(days=400), 8))
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE g_geo_cities AS
@@ -69,6 +80,9 @@ def _organisation(con: duckdb.DuckDBPyConnection, p: DemoParams) -> None:
           "region_id BIGINT", catalog.departments())
     con.execute(f"CREATE OR REPLACE TEMP TABLE g_departments AS SELECT *, {stamp} AS updated_at "
                 "FROM ref_department")
+
+
+def _reps(con: duckdb.DuckDBPyConnection, p: DemoParams) -> None:
     n_dept = len(catalog.departments())
     # reps: hired over the eight years before start (a fifth during the period), 8% left
     con.execute(f"""
@@ -79,7 +93,7 @@ def _organisation(con: duckdb.DuckDBPyConnection, p: DemoParams) -> None:
                    u(i, 'rep.g') < 0.5 AS male,
                    ui(i, 'rep.sn', len(sn_h())) + 1 AS isn,
                    u(i, 'rep.gn') AS ugn,
-                   CASE WHEN u(i, 'rep.new') < 0.2
+                   CASE WHEN u(i, 'rep.new') < 0.2 AND i > 5
                         THEN {d(p.start)} + CAST(floor(u(i, 'rep.h') * {p.period_days})
                                                  AS INTEGER)
                         ELSE {d(p.start)} - CAST(1 + floor(u(i, 'rep.h') * 2900) AS INTEGER)
@@ -107,17 +121,22 @@ def _organisation(con: duckdb.DuckDBPyConnection, p: DemoParams) -> None:
                    + secs(u(rep_id, 'rep.t') * 3600) AS updated_at
         FROM ref_rep
     """)
-    # active reps per region, numbered, for picking an owner or an order's rep
+    _rep_slots(con)
+
+
+def _rep_slots(con: duckdb.DuckDBPyConnection) -> None:
+    """Active reps per region, numbered, for picking an owner or an order's rep. The first
+    of each region (reps 1-5) was hired before the period and never leaves."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE rep_slots AS
-        SELECT region_code, rep_id, left_on,
+        SELECT region_code, rep_id, left_on, hired_on,
                row_number() OVER (PARTITION BY region_code ORDER BY rep_id) - 1 AS k,
                count(*) OVER (PARTITION BY region_code) AS n
         FROM ref_rep WHERE left_on IS NULL
     """)
 
 
-def _products(con: duckdb.DuckDBPyConnection, p: DemoParams) -> None:
+def _categories(con: duckdb.DuckDBPyConnection, p: DemoParams) -> None:
     stamp = ts(_at(p.start - timedelta(days=365), 10))
     cats = [(cid, None, name, 1) for cid, name in catalog.CATEGORIES]
     cats += [(s.category_id, s.category_id // 10, s.name, 2) for s in catalog.SUBCATEGORIES]
@@ -132,6 +151,9 @@ def _products(con: duckdb.DuckDBPyConnection, p: DemoParams) -> None:
     _load(con, "ref_product_raw", "product_id BIGINT, sku VARCHAR, product_name VARCHAR, "
           "category_id BIGINT, list_price DECIMAL(12,2), unit_cost DECIMAL(12,2), "
           "first_in_sub BOOLEAN, b2c_w INTEGER, b2b_w INTEGER, complement BIGINT", rows)
+
+
+def _product_dates(con: duckdb.DuckDBPyConnection, p: DemoParams) -> None:
     # first product of a subcategory: on sale for years, never retired (the fallback);
     # a quarter of the others launch during the period, a tenth are retired before as_of
     con.execute(f"""
@@ -169,18 +191,31 @@ def _products(con: duckdb.DuckDBPyConnection, p: DemoParams) -> None:
                    + secs(u(product_id, 'p.t') * 7200) AS updated_at
         FROM ref_product
     """)
-    for ctype, col in (("b2c", "b2c_w"), ("b2b", "b2b_w")):
-        # popularity within a subcategory falls with the model's position (cheaper sells more)
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE prod_slots_{ctype} AS
-            WITH w AS (
-                SELECT product_id, CAST({col} * 12 / (1 + row_number() OVER
-                       (PARTITION BY category_id ORDER BY product_id) / 2) AS INTEGER) AS w
-                FROM ref_product
-            )
-            SELECT row_number() OVER (ORDER BY product_id, r) - 1 AS slot, product_id
-            FROM w, range(w) t(r)
-        """)
+
+
+def _product_helpers(con: duckdb.DuckDBPyConnection) -> None:
+    """Complement sizes, popularity slots per customer type, products per subcategory."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE ref_product AS
+        SELECT rp.*, cs.n AS complement_n
+        FROM ref_product rp
+        JOIN (SELECT category_id, count(*) AS n FROM ref_product GROUP BY ALL) cs
+            ON cs.category_id = rp.complement
+    """)
+    # popularity within a subcategory falls with the model's position (cheaper sells more)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE prod_slots AS
+        WITH w AS (
+            SELECT t.ctype, product_id,
+                   CAST(CASE t.ctype WHEN 'B2B' THEN b2b_w ELSE b2c_w END * 12
+                        / (1 + (row_number() OVER (PARTITION BY t.ctype, category_id
+                                                   ORDER BY product_id)) // 2) AS INTEGER) AS w
+            FROM ref_product, (VALUES ('B2C'), ('B2B')) t(ctype)
+        )
+        SELECT ctype, row_number() OVER (PARTITION BY ctype ORDER BY product_id, r) - 1 AS slot,
+               product_id, count(*) OVER (PARTITION BY ctype) AS n
+        FROM w, range(w) t(r)
+    """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE sub_products AS
         SELECT category_id, product_id,
@@ -206,8 +241,8 @@ def _campaign_start(template: catalog.CampaignTemplate, year: int) -> date:
     return cny - timedelta(days=offset)
 
 
-def build_campaign_plan(con: duckdb.DuckDBPyConnection, p: DemoParams, first_year: int,
-                        last_year: int) -> None:
+def build_campaign_plan(con: duckdb.DuckDBPyConnection, scale: float, start: date,
+                        first_year: int, last_year: int) -> None:
     """Every campaign of the calendar years, whether already created or not (campaign_plan)."""
     rows = []
     for year in range(first_year, last_year + 1):
@@ -215,7 +250,7 @@ def build_campaign_plan(con: duckdb.DuckDBPyConnection, p: DemoParams, first_yea
             begin = _campaign_start(t, year)
             rows.append((f"CMP{year}-{t.key}", f"{t.name} {year}", t.channel_id, begin,
                          begin + timedelta(days=t.days - 1), t.objective, t.budget,
-                         t.audience, year - p.start.year))
+                         t.audience, year - start.year))
     _load(con, "campaign_raw", "campaign_code VARCHAR, campaign_name VARCHAR, "
           "channel_id BIGINT, start_date DATE, end_date DATE, objective VARCHAR, "
           "base_budget BIGINT, audience VARCHAR, year_no INTEGER", rows)
@@ -223,11 +258,11 @@ def build_campaign_plan(con: duckdb.DuckDBPyConnection, p: DemoParams, first_yea
         CREATE OR REPLACE TEMP TABLE campaign_plan AS
         SELECT campaign_code, campaign_name, channel_id, start_date, end_date, objective,
                audience,
-               CAST(greatest(1000, round(base_budget * {p.scale} * pow(1.08, year_no)
-                    * (0.85 + 0.3 * u(hash(campaign_code), 'cmp.b')), -3)) AS DECIMAL(14,2))
+               CAST(greatest(1000, round(base_budget * {scale} * pow(1.08, year_no)
+                    * (0.85 + 0.3 * u(campaign_code, 'cmp.b')), -3)) AS DECIMAL(14,2))
                    AS budget,
                CAST(start_date - 45 AS TIMESTAMP) + INTERVAL 10 HOUR
-                   + secs(u(hash(campaign_code), 'cmp.t') * 21600) AS created_at
+                   + secs(u(campaign_code, 'cmp.t') * 21600) AS created_at
         FROM campaign_raw
     """)
 
@@ -246,7 +281,31 @@ def build_campaign_days(con: duckdb.DuckDBPyConnection, campaigns: str) -> None:
     """)
 
 
-def _at(day: date, hour: int) -> object:
-    from datetime import datetime, time
+def load(con: duckdb.DuckDBPyConnection, crm: Target, scale: float, start: date,
+         last_year: int) -> None:
+    """The reference helpers for `advance`, rebuilt from what the CRM holds (reps, product
+    launch and retirement) plus the fixed catalog, so they match what `init` generated."""
+    p = DemoParams(seed=0, scale=scale, start=start, as_of=start)
+    _geography(con, p)
+    _organisation(con, p)
+    _categories(con, p)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ref_rep AS
+        SELECT r.rep_id, r.department_id, dp.region_id, rg.region_code, r.hired_on,
+               CASE WHEN NOT r.is_active THEN CAST(r.updated_at AS DATE) END AS left_on
+        FROM {read_typed(crm, "sales_reps")} r
+        JOIN ref_department dp USING (department_id) JOIN ref_region rg USING (region_id)
+    """)
+    _rep_slots(con)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ref_product AS
+        SELECT raw.*, p.launched_on,
+               CASE WHEN NOT p.is_active THEN CAST(p.updated_at AS DATE) END AS retired_on
+        FROM ref_product_raw raw JOIN {read_typed(crm, "products")} p USING (product_id)
+    """)
+    _product_helpers(con)
+    build_campaign_plan(con, scale, start, start.year, last_year)
 
+
+def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour))

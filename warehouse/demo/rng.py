@@ -19,10 +19,11 @@ def register(con: duckdb.DuckDBPyConnection, seed: int) -> None:
     """Create the macros u, u2, ui, ui2, pick, secs on this connection for `seed`."""
     seed = int(seed)
     macros = [
-        # uniform in [0, 1) from one key or two keys
-        f"u(k, salt) AS (hash({seed}, CAST(k AS BIGINT), salt) >> 11)::DOUBLE / {_TWO_53}",
-        f"u2(a, b, salt) AS (hash({seed}, CAST(a AS BIGINT), CAST(b AS BIGINT), salt) >> 11)"
-        f"::DOUBLE / {_TWO_53}",
+        # uniform in [0, 1) from one key or two keys. Integers hash by value whatever their
+        # width. DuckDB combines the hashes of several arguments weakly (u(k, 'a') and
+        # u(k, 'b') would correlate at 0.88), so the combined hash is hashed once more.
+        f"u(k, salt) AS (hash(hash({seed}, k, salt)) >> 11)::DOUBLE / {_TWO_53}",
+        f"u2(a, b, salt) AS (hash(hash({seed}, a, b, salt)) >> 11)::DOUBLE / {_TWO_53}",
         # integer in [0, n)
         "ui(k, salt, n) AS CAST(floor(u(k, salt) * (n)) AS BIGINT)",
         "ui2(a, b, salt, n) AS CAST(floor(u2(a, b, salt) * (n)) AS BIGINT)",

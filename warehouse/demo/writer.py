@@ -31,16 +31,16 @@ def insert(con: duckdb.DuckDBPyConnection, target: Target, table: str, relation:
     """INSERT every row of a DuckDB relation (table name or parenthesised query)."""
     spec = target.source.tables[table]
     cols = ", ".join(q(n) for n in spec.columns)
-    n = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
-    if n:
-        con.execute(f"INSERT INTO {target.ref(table)} ({cols}) {typed_select(spec, relation)}")
-    return int(n)
+    result = con.execute(f"INSERT INTO {target.ref(table)} ({cols}) "
+                         f"{typed_select(spec, relation)}").fetchone()
+    return int(result[0]) if result else 0
 
 
 def upsert(con: duckdb.DuckDBPyConnection, target: Target, table: str, relation: str) -> int:
     """Replace rows by key with the full rows in `relation` (new keys are inserted)."""
     spec = target.source.tables[table]
-    n = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _upsert_rows AS {typed_select(spec, relation)}")
+    n = int(con.execute("SELECT count(*) FROM _upsert_rows").fetchone()[0])
     if not n:
         return 0
     cols = ", ".join(q(c) for c in spec.columns)
@@ -49,17 +49,16 @@ def upsert(con: duckdb.DuckDBPyConnection, target: Target, table: str, relation:
         con.execute("BEGIN")
         try:
             con.execute(f"DELETE FROM {target.ref(table)} WHERE ({keys}) IN "
-                        f"(SELECT ({keys}) FROM {relation})")
-            con.execute(f"INSERT INTO {target.ref(table)} ({cols}) "
-                        f"{typed_select(spec, relation)}")
+                        f"(SELECT ({keys}) FROM _upsert_rows)")
+            con.execute(f"INSERT INTO {target.ref(table)} ({cols}) SELECT {cols} FROM _upsert_rows")
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
-        return int(n)
+        return n
     stage = target.ref("demo_stage")
     con.execute(f"DROP TABLE IF EXISTS {stage}")
-    con.execute(f"CREATE TABLE {stage} AS {typed_select(spec, relation)}")
+    con.execute(f"CREATE TABLE {stage} AS SELECT * FROM _upsert_rows")
     if target.kind == "postgres":
         on = " AND ".join(f't."{k}" = s."{k}"' for k in spec.key)
         names = ", ".join(f'"{c}"' for c in spec.columns)
@@ -70,7 +69,7 @@ def upsert(con: duckdb.DuckDBPyConnection, target: Target, table: str, relation:
         names = ", ".join(f"`{c}`" for c in spec.columns)
         native(con, target, f"REPLACE INTO `{table}` ({names}) SELECT {names} FROM demo_stage")
     con.execute(f"DROP TABLE {stage}")
-    return int(n)
+    return n
 
 
 def delete_keys(con: duckdb.DuckDBPyConnection, target: Target, table: str,
@@ -91,8 +90,7 @@ def delete_keys(con: duckdb.DuckDBPyConnection, target: Target, table: str,
     return len(ids)
 
 
-def read_typed(con: duckdb.DuckDBPyConnection, target: Target, table: str,
-               where: str = "") -> str:
+def read_typed(target: Target, table: str, where: str = "") -> str:
     """A query over a target table with every column cast back to its contract type.
 
     `where` may refer to the typed columns by name (it is applied after the casts).

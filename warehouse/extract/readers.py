@@ -37,6 +37,14 @@ def open_reader(con: duckdb.DuckDBPyConnection, alias: str, url: str,
     return ScannerReader(con, alias, url)
 
 
+def default_schema(kind: str, url: str) -> str:
+    """Where a scanner finds the source's tables: main (SQLite), public (PostgreSQL), the
+    database named in the URL (MySQL)."""
+    if kind == "mysql":
+        return urlsplit(url).path.lstrip("/")
+    return "public" if kind == "postgres" else "main"
+
+
 def _bound(family: str, value: datetime) -> str:
     """A watermark bound as a literal matching the column's physical family (keeps pushdown)."""
     text = value.strftime("%Y-%m-%d %H:%M:%S")
@@ -49,10 +57,13 @@ class ScannerReader:
     def __init__(self, con: duckdb.DuckDBPyConnection, alias: str, url: str) -> None:
         self.con, self.alias, self.url = con, alias, url
         self.kind = duck.attach(con, url, alias, read_only=True)
+        self.schema = default_schema(self.kind, url)
         self._physical: dict[str, dict[str, str]] = {}
 
     def _schema_filter(self) -> str:
-        return f"database_name = {duck.quote_literal(self.alias)}"
+        # MySQL shows every database on the server as a schema: look only at ours.
+        return (f"database_name = {duck.quote_literal(self.alias)} "
+                f"AND schema_name = {duck.quote_literal(self.schema)}")
 
     def columns(self, table: str) -> dict[str, str] | None:
         if table not in self._physical:
@@ -67,7 +78,7 @@ class ScannerReader:
         return found or None
 
     def _ref(self, table: str) -> str:
-        return f"{q(self.alias)}.{q(table)}"
+        return f"{q(self.alias)}.{q(self.schema)}.{q(table)}"
 
     def read(self, table: str, columns: list[str], watermark: str | None,
              low: datetime | None, high: datetime | None, target: str) -> int:
