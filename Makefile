@@ -17,7 +17,7 @@ run: install
 	$(BIN)/crmwh demo init
 	$(BIN)/crmwh load
 	$(BIN)/crmwh status
-	$(BIN)/crmwh sql "SELECT table_schema, table_name, estimated_size AS rows FROM duckdb_tables() WHERE table_schema = 'core' ORDER BY 1, 2"
+	$(BIN)/crmwh sql "SELECT schema_name, table_name, estimated_size AS rows FROM duckdb_tables() WHERE schema_name = 'core' ORDER BY 2"
 	@echo "Query it:  $(BIN)/crmwh sql \"SELECT * FROM core.fact_sales_line LIMIT 5\""
 	@echo "Dagster UI: DAGSTER_HOME=\$$($(BIN)/crmwh home)/dagster $(BIN)/dagster dev -m pipelines.definitions"
 

@@ -29,14 +29,16 @@ def show_status(home: Home) -> None:
         load_id = con.execute(
             "SELECT load_id FROM meta.loads ORDER BY business_date DESC LIMIT 1").fetchone()[0]
         rows = con.execute(
-            "SELECT source || '.' || source_table, mode, watermark_to, rows_extracted, "
-            "rows_loaded, rows_merged, rows_quarantined, deletes_detected, "
+            "SELECT source || '.' || source_table, rows_extracted, rows_loaded, rows_merged, "
+            "rows_quarantined, deletes_detected, "
             "CASE WHEN rows_extracted = rows_loaded + rows_merged + rows_quarantined "
             "THEN 'yes' ELSE 'NO' END FROM meta.batches WHERE load_id = ? ORDER BY 1",
             [load_id]).fetchall()
-        print_rows(["source table", "mode", "watermark", "read", "loaded", "merged",
-                    "quarantined", "deletes", "balanced"], rows,
-                   title=f"Row accounting, load {load_id}")
+        high = con.execute("SELECT max(watermark_to) FROM meta.batches WHERE load_id = ?",
+                           [load_id]).fetchone()[0]
+        print_rows(["source table", "read", "loaded", "merged", "quarantined", "deletes",
+                    "balanced"], rows,
+                   title=f"Row accounting, load {load_id} (watermarks up to {high})")
         checks = con.execute(
             "SELECT count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed) "
             "FROM meta.checks WHERE load_id = ?", [load_id]).fetchone()
@@ -47,8 +49,8 @@ def show_status(home: Home) -> None:
             "SELECT erp_customer_id, erp_customer_code, erp_name FROM core.customer_xref "
             "WHERE customer_id IS NULL ORDER BY 1").fetchall()
         if unmatched:
-            print_rows(["erp debtor", "code", "name"], unmatched[:20],
-                       title=f"ERP debtors not matched to a CRM customer ({len(unmatched)})")
+            print_rows(["erp debtor", "code", "name"], unmatched[:10],
+                       title=f"ERP debtors not matched to a CRM customer ({len(unmatched)}, first 10)")
         if failing:
             print_rows(["check", "detail"], failing, title="Failed checks")
     finally:
