@@ -21,8 +21,8 @@ class SourceReader(Protocol):
     kind: str
 
     def columns(self, table: str) -> dict[str, str] | None: ...
-    def read(self, table: str, columns: list[str], watermark: str | None,
-             low: datetime | None, high: datetime | None, target: str) -> int: ...
+    def relation(self, table: str, columns: list[str], watermark: str | None,
+                 low: datetime | None, high: datetime | None) -> str: ...
     def keys(self, table: str, key: list[str], target: str) -> int: ...
     def max_watermark(self, table: str, watermark: str) -> datetime | None: ...
     def close(self) -> None: ...
@@ -80,8 +80,9 @@ class ScannerReader:
     def _ref(self, table: str) -> str:
         return f"{q(self.alias)}.{q(self.schema)}.{q(table)}"
 
-    def read(self, table: str, columns: list[str], watermark: str | None,
-             low: datetime | None, high: datetime | None, target: str) -> int:
+    def relation(self, table: str, columns: list[str], watermark: str | None,
+                 low: datetime | None, high: datetime | None) -> str:
+        """A SELECT the scanner streams: the watermark bounds are pushed down to the source."""
         where = []
         if watermark:
             family = duck.type_family_of(self.columns(table) or {}, watermark)
@@ -90,16 +91,10 @@ class ScannerReader:
             if high is not None:
                 where.append(f"{q(watermark)} < {_bound(family, high)}")
         cols = ", ".join(q(c) for c in columns)
-        sql = f"CREATE OR REPLACE TEMP TABLE {q(target)} AS SELECT {cols} FROM {self._ref(table)}"
+        sql = f"SELECT {cols} FROM {self._ref(table)}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        try:
-            self.con.execute(sql)
-        except duckdb.Error as exc:
-            raise SourceUnavailableError(
-                f"source {self.alias!r} table {table!r}: read failed: {duck.first_line(exc)}"
-            ) from exc
-        return self.con.execute(f"SELECT count(*) FROM {q(target)}").fetchone()[0]
+        return sql
 
     def keys(self, table: str, key: list[str], target: str) -> int:
         cols = ", ".join(q(c) for c in key)
@@ -115,6 +110,9 @@ class ScannerReader:
 
     def close(self) -> None:
         self.con.execute(f"DETACH {q(self.alias)}")
+
+
+LANDED = "_raw_sqlalchemy"
 
 
 class SqlAlchemyReader:
@@ -170,15 +168,17 @@ class SqlAlchemyReader:
             self.con.execute(f"CREATE TEMP TABLE {q(target)} AS SELECT {cols} LIMIT 0")
         return total
 
-    def read(self, table: str, columns: list[str], watermark: str | None,
-             low: datetime | None, high: datetime | None, target: str) -> int:
+    def relation(self, table: str, columns: list[str], watermark: str | None,
+                 low: datetime | None, high: datetime | None) -> str:
+        """Land the rows in a temp table through Arrow batches and select from it."""
         t = self._table(table)
         statement = self.sa.select(*[t.c[c] for c in columns])
         if watermark and low is not None:
             statement = statement.where(t.c[watermark] >= low)
         if watermark and high is not None:
             statement = statement.where(t.c[watermark] < high)
-        return self._land(statement, columns, target)
+        self._land(statement, columns, LANDED)
+        return f"SELECT * FROM {q(LANDED)}"
 
     def keys(self, table: str, key: list[str], target: str) -> int:
         t = self._table(table)

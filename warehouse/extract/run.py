@@ -12,7 +12,9 @@ import duckdb
 from warehouse.config import Home
 from warehouse.contracts.sources import Source, SourceTable
 from warehouse.contracts.staging import StagingModel
+from warehouse.duck import first_line
 from warehouse.duck import quote_literal as lit
+from warehouse.errors import SourceUnavailableError
 from warehouse.extract import drift
 from warehouse.extract.readers import SourceReader, open_reader
 from warehouse.stage.apply import TableCounts, detect_hard_deletes, stage_table
@@ -78,11 +80,16 @@ def extract_table(con: duckdb.DuckDBPyConnection, reader: SourceReader, *, load_
     if table.mode == "incremental":
         prev = previous_high(con, source.source, table.name)
         low = prev - parse_interval(table.lag) if prev else None
-        reader.read(table.name, present, table.watermark, low, high, "_raw")
+        relation = reader.relation(table.name, present, table.watermark, low, high)
     else:
-        reader.read(table.name, present, None, None, None, "_raw")
-    counts = stage_table(con, load_id=load_id, source=source, table=table,
-                         entity_name=table.stage, entity=entity, raw="_raw", missing=missing)
+        relation = reader.relation(table.name, present, None, None, None)
+    try:
+        counts = stage_table(con, load_id=load_id, source=source, table=table,
+                             entity_name=table.stage, entity=entity, relation=relation,
+                             missing=missing)
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
+        raise SourceUnavailableError(f"source {source.source!r} table {table.name!r}: read "
+                                     f"failed: {first_line(exc)}") from exc
     if table.deletes.detect == "key_scan":
         reader.keys(table.name, list(table.key), "_source_keys")
         counts.deletes_detected += detect_hard_deletes(con, load_id, source, table, table.stage,

@@ -55,11 +55,14 @@ def _typed_select(entity: Entity, table: SourceTable,
 
 
 def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source,
-                table: SourceTable, entity_name: str, entity: Entity, raw: str,
+                table: SourceTable, entity_name: str, entity: Entity, relation: str,
                 missing: set[str]) -> TableCounts:
-    """Stage the rows of temp table `raw` (extracted from `table`) into the entity's tables."""
+    """Stage the rows of `relation` (a SELECT over the source table) into the entity's tables.
+
+    One pass over the source types every value; the problems and the raw row as JSON are
+    only built for rows that fail, so clean data pays for neither.
+    """
     counts = TableCounts()
-    counts.rows_extracted = con.execute(f"SELECT count(*) FROM {q(raw)}").fetchone()[0]
     typed, bad, problems = _typed_select(entity, table, missing)
     key = list(entity.key)
     key_cols = ", ".join(q(k) for k in key)
@@ -68,34 +71,35 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source,
     soft = table.deletes.soft
     deleted = f"coalesce(TRY_CAST({q(soft)} AS BOOLEAN), false)" if soft else "false"
     watermark = f"TRY_CAST({q(table.watermark)} AS TIMESTAMP)" if table.watermark else "NULL"
+    is_bad = f"coalesce({bad}, false)"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _typed AS "
-        f"SELECT {typed}, coalesce({bad}, false) AS _bad, {deleted} AS _deleted, "
-        f"{watermark} AS _watermark, r.rowid AS _rid FROM {q(raw)} r"
+        f"SELECT t.*, hash({hash_args}, t._deleted) AS _row_hash FROM ("
+        f"SELECT {typed}, {is_bad} AS _bad, {deleted} AS _deleted, {watermark} AS _watermark, "
+        f"CASE WHEN {is_bad} THEN {problems} END AS _problems, "
+        f"CASE WHEN {is_bad} THEN to_json(r) END AS _raw_json "
+        f"FROM ({relation}) r) t"
     )
+    counts.rows_extracted = con.execute("SELECT count(*) FROM _typed").fetchone()[0]
     # Quarantine: rows whose values do not fit the contract, with every reason and the raw row.
-    key_text = " || '|' || ".join(f"coalesce(CAST(r.{q(k)} AS VARCHAR), '∅')"
-                                 for k in table.key)
+    key_text = " || '|' || ".join(
+        f"coalesce(json_extract_string(_raw_json, {lit('$.' + k)}), '∅')" for k in table.key)
     counts.rows_quarantined = con.execute(
         f"INSERT INTO quarantine.source_rows "
         f"SELECT {lit(load_id)}, {lit(source.source)}, {lit(table.name)}, {lit(entity_name)}, "
-        f"{key_text}, {problems}, to_json(r) FROM {q(raw)} r "
-        f"WHERE r.rowid IN (SELECT _rid FROM _typed WHERE _bad)"
+        f"{key_text}, _problems, _raw_json FROM _typed WHERE _bad"
     ).fetchone()[0]
-    # One candidate per key (the latest watermark wins), hashed for change detection.
+    # One candidate per key (the latest watermark wins).
     repeated = con.execute(
         f"SELECT count(*) FROM (SELECT {key_cols} FROM _typed WHERE NOT _bad "
         f"GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
     dedupe = (f"QUALIFY row_number() OVER (PARTITION BY {key_cols} "
-              f"ORDER BY _watermark DESC NULLS LAST, hash({hash_args})) = 1") if repeated else ""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _candidates AS "
-        f"SELECT * EXCLUDE (_bad, _rid), hash({hash_args}, _deleted) AS _row_hash "
-        f"FROM _typed WHERE NOT _bad {dedupe}"
-    )
+              f"ORDER BY _watermark DESC NULLS LAST, _row_hash) = 1") if repeated else ""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _candidates AS SELECT * EXCLUDE "
+                f"(_bad, _problems, _raw_json) FROM _typed WHERE NOT _bad {dedupe}")
     empty = con.execute(f"SELECT count(*) = 0 FROM {current_table(entity_name)}").fetchone()[0]
     if empty:
-        con.execute("CREATE OR REPLACE TEMP TABLE _changed AS SELECT * FROM _candidates")
+        con.execute("CREATE OR REPLACE TEMP VIEW _changed AS SELECT * FROM _candidates")
     else:
         join = " AND ".join(f"c.{q(k)} = cur.{q(k)}" for k in key)
         con.execute(
@@ -110,8 +114,11 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source,
     if table.mode == "full":
         counts.deletes_detected = _tombstone_missing(con, load_id, source, table, entity_name,
                                                      entity_cols, key, "_candidates")
-    con.execute("DROP TABLE IF EXISTS _typed; DROP TABLE IF EXISTS _candidates; "
-                "DROP TABLE IF EXISTS _changed")
+    for view in ("_changed", "_candidates"):
+        kind = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ? "
+                           "AND temporary", [view]).fetchone()[0]
+        con.execute(f"DROP {'VIEW' if kind else 'TABLE'} IF EXISTS {view}")
+    con.execute("DROP TABLE IF EXISTS _typed")
     return counts
 
 
