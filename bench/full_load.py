@@ -81,16 +81,16 @@ def main() -> None:
 def prepare_sources(opts, source_home: Path, crm_url: str, erp_url: str) -> date:
     import psycopg
 
-    from warehouse.config import home
-    from warehouse.demo import init_demo
-
     admin = f"{opts.pg}/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                               [opts.database]).fetchone()
     if not (opts.reuse and exists and (source_home / "sources" / "erp.sqlite").exists()):
-        print(f"generating demo sources at scale {opts.scale:g} (not timed)", flush=True)
-        init_demo(home(source_home), scale=opts.scale, crm_url=crm_url, erp_url=erp_url)
+        # In a child process: a parent grown to gigabytes would pass its peak RSS on to every
+        # later child (Linux carries the high-water mark across fork), skewing their figures.
+        run_step("generate demo sources (setup)", "init",
+                 {"home": str(source_home), "scale": opts.scale, "crm_url": crm_url,
+                  "erp_url": erp_url})
         with psycopg.connect(crm_url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
     with psycopg.connect(crm_url) as conn:

@@ -80,7 +80,16 @@ def advance(args: dict) -> dict:
     return {"changed": summary}
 
 
-STEPS = {"baseline": baseline, "load": load, "dlt": dlt_load, "advance": advance}
+def init(args: dict) -> dict:
+    from warehouse.config import home
+    from warehouse.demo import init_demo
+
+    summary = init_demo(home(args["home"]), scale=args["scale"], crm_url=args["crm_url"],
+                        erp_url=args["erp_url"])
+    return {"rows": summary}
+
+
+STEPS = {"baseline": baseline, "load": load, "dlt": dlt_load, "advance": advance, "init": init}
 
 if __name__ == "__main__":
     output = STEPS[sys.argv[1]](json.loads(sys.argv[2]))

@@ -37,7 +37,8 @@ def describe(sources: dict[str, Source], model: Model) -> list[TableDoc]:
             feeds.setdefault(table.stage, []).append(f"{source.source}.{table.name}")
     docs = []
     for name, entity in model.staging.entities.items():
-        docs.append(TableDoc("staging", name, "staging entity (history of raw batches)",
+        docs.append(TableDoc("staging", name, "staging entity (every version as landed; "
+                             "current_<entity> holds the latest per key)",
                              entity.description, f"one row per version of {', '.join(entity.key)}",
                              [(c, spec.type, "") for c, spec in entity.columns.items()],
                              feeds.get(name, [])))

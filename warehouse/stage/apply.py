@@ -16,7 +16,7 @@ from warehouse.contracts.staging import Entity
 from warehouse.contracts.types import duckdb_type
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
-from warehouse.stage.schema import current_table, history_table
+from warehouse.stage.schema import current_table, superseded_table
 
 
 @dataclass
@@ -125,16 +125,19 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source,
 def _append(con: duckdb.DuckDBPyConnection, load_id: str, source: Source, table: SourceTable,
             entity_name: str, entity_cols: list[str], key: list[str], rows: str, *,
             replace: bool = True) -> None:
-    """Append new versions to history and replace them in the current-state table."""
+    """Make `rows` the current versions of their keys; the versions they replace move to
+    superseded_<entity>, so every version is stored exactly once."""
     cols = ", ".join(q(c) for c in entity_cols)
     select = (f"SELECT {cols}, {lit(load_id)}, {lit(source.source)}, {lit(table.name)}, "
               f"_watermark, _deleted, _row_hash FROM {q(rows)}")
-    con.execute(f"INSERT INTO {history_table(entity_name)} {select}")
+    current = current_table(entity_name)
     if replace:
         join = " AND ".join(f"cur.{q(k)} = n.{q(k)}" for k in key)
-        con.execute(f"DELETE FROM {current_table(entity_name)} cur "
-                    f"WHERE EXISTS (SELECT 1 FROM {q(rows)} n WHERE {join})")
-    con.execute(f"INSERT INTO {current_table(entity_name)} {select}")
+        replaced = f"WHERE EXISTS (SELECT 1 FROM {q(rows)} n WHERE {join})"
+        con.execute(f"INSERT INTO {superseded_table(entity_name)} "
+                    f"SELECT * FROM {current} cur {replaced}")
+        con.execute(f"DELETE FROM {current} cur {replaced}")
+    con.execute(f"INSERT INTO {current} {select}")
 
 
 def _tombstone_missing(con: duckdb.DuckDBPyConnection, load_id: str, source: Source,

@@ -64,13 +64,22 @@ def create_all(con: duckdb.DuckDBPyConnection, staging: StagingModel) -> None:
     meta_cols = [f"{q(n)} {t}" for n, t in STAGING_META_COLUMNS.items()]
     for name, entity in staging.entities.items():
         cols = ", ".join(entity_columns_sql(entity) + meta_cols)
-        con.execute(f"CREATE TABLE IF NOT EXISTS staging.{q(name)} ({cols})")
-        con.execute(f"CREATE TABLE IF NOT EXISTS staging.{q('current_' + name)} ({cols})")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {current_table(name)} ({cols})")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {superseded_table(name)} ({cols})")
+        con.execute(f"CREATE OR REPLACE VIEW {history_view(name)} AS "
+                    f"SELECT * FROM {superseded_table(name)} UNION ALL "
+                    f"SELECT * FROM {current_table(name)}")
 
 
+# Each staged version is stored once: the latest per key in current_<entity>, the ones it
+# replaced in superseded_<entity>; the view <entity> is every raw batch as landed.
 def current_table(entity: str) -> str:
     return f"staging.{q('current_' + entity)}"
 
 
-def history_table(entity: str) -> str:
+def superseded_table(entity: str) -> str:
+    return f"staging.{q('superseded_' + entity)}"
+
+
+def history_view(entity: str) -> str:
     return f"staging.{q(entity)}"
