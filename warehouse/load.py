@@ -130,6 +130,8 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
            business_date: date, base: Snapshot | None, started_at: datetime,
            say: Progress) -> dict:
     con = duck.connect(path, temp_directory=home.work / "spill")
+    # One checkpoint at the end: automatic ones mid-build rewrite row groups again and again.
+    con.execute("SET checkpoint_threshold = '1TB'")
     try:
         create_all(con, model.staging)
         ensure_dim_date(con)

@@ -73,6 +73,8 @@ class Fact(Frozen):
     kind: Literal["transaction", "accumulating_snapshot", "periodic_snapshot"] = "transaction"
     key: tuple[str, ...]
     affected: str | None = None
+    driver: str | None = Field(
+        None, description="staging entity with the fact's key: only its affected rows are read")
     select: str
     dates: dict[str, str] = Field(default_factory=dict)
     lookups: dict[str, Lookup] = Field(default_factory=dict)
@@ -138,6 +140,11 @@ def load_model(directory: Path) -> Model:
         _check_placeholders(model, where, f"facts.{name}.select", fact.select)
         if fact.affected:
             _check_placeholders(model, where, f"facts.{name}.affected", fact.affected)
+        if fact.driver:
+            entity = staging.entities.get(fact.driver)
+            if entity is None or tuple(entity.key) != tuple(fact.key):
+                raise ContractError(f"{where}: facts.{name}.driver: {fact.driver!r} must be a "
+                                    f"staging entity keyed by {', '.join(fact.key)}")
         for key, lookup in fact.lookups.items():
             if lookup.dim not in dims:
                 raise ContractError(f"{where}: facts.{name}.lookups.{key}: unknown dimension "

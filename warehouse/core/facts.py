@@ -66,8 +66,12 @@ def update_fact(con: duckdb.DuckDBPyConnection, name: str, fact: Fact,
         affected = render(fact.affected or "", load_id=load_id, business_date=business_date)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_affected AS "
                     f"SELECT DISTINCT * FROM ({affected}) a")
+        in_affected = f"({keys}) IN (SELECT ({keys}) FROM _fact_affected)"
+        if fact.driver:
+            select = render(fact.select, load_id=load_id, business_date=business_date,
+                            narrowed={fact.driver: in_affected})
         con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_rows AS SELECT * FROM ({select}) s "
-                    f"WHERE ({keys}) IN (SELECT ({keys}) FROM _fact_affected)")
+                    f"WHERE {in_affected}")
         counts.rows_deleted = con.execute(
             f"DELETE FROM {table} WHERE ({keys}) IN (SELECT ({keys}) FROM _fact_affected)"
         ).fetchone()[0]

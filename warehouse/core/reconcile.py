@@ -46,8 +46,12 @@ def reconcile_customers(con: duckdb.DuckDBPyConnection, rules: Reconciliation) -
         "WHERE o.erp_customer_id IS NULL OR o.customer_id IS DISTINCT FROM n.customer_id "
         "OR o.match_rule IS DISTINCT FROM n.match_rule"
     )
-    con.execute("DELETE FROM core.customer_xref")
-    con.execute("INSERT INTO core.customer_xref SELECT * FROM _xref ORDER BY erp_customer_id")
+    # Rewrite only what moved: links that changed, and debtors no longer in the ERP.
+    con.execute("DELETE FROM core.customer_xref WHERE erp_customer_id IN "
+                "(SELECT erp_customer_id FROM _xref_changed) OR erp_customer_id NOT IN "
+                "(SELECT erp_customer_id FROM _xref)")
+    con.execute("INSERT INTO core.customer_xref SELECT * FROM _xref WHERE erp_customer_id IN "
+                "(SELECT erp_customer_id FROM _xref_changed) ORDER BY erp_customer_id")
     rows = con.execute(
         "SELECT coalesce(match_rule, 'unmatched'), count(*) FROM core.customer_xref GROUP BY 1"
     ).fetchall()

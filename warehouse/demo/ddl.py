@@ -50,11 +50,11 @@ def create_table_sql(target: Target, table: SourceTable) -> str:
 
 
 def index_sql(target: Target, table: SourceTable) -> str | None:
-    """The native CREATE INDEX on the watermark column (PostgreSQL, MySQL), or None."""
-    if target.kind == "sqlite" or not table.watermark:
+    """The native CREATE INDEX on the watermark column, or None (incremental reads need it)."""
+    if not table.watermark:
         return None
     name = f"ix_{table.name}_{table.watermark}"
-    if target.kind == "postgres":
+    if target.kind in ("postgres", "sqlite"):
         return f'CREATE INDEX "{name}" ON "{table.name}" ("{table.watermark}")'
     return f"CREATE INDEX `{name}` ON `{table.name}` (`{table.watermark}`)"
 

@@ -123,7 +123,14 @@ def attach(con: duckdb.DuckDBPyConnection, home: Home, source: Source, url: str 
 
 
 def native(con: duckdb.DuckDBPyConnection, target: Target, statement: str) -> None:
-    """Run a statement in the target's own dialect (PostgreSQL or MySQL only)."""
+    """Run a statement in the target's own dialect."""
+    if target.kind == "sqlite":
+        import sqlite3
+
+        path = unquote(target.url.split(":///", 1)[1])
+        with sqlite3.connect(path, timeout=60) as conn:
+            conn.execute(statement)
+        return
     function = {"postgres": "postgres_execute", "mysql": "mysql_execute"}[target.kind]
     con.execute(f"CALL {function}({duck.quote_literal(target.alias)}, "
                 f"{duck.quote_literal(statement)})")

@@ -91,6 +91,15 @@ class ScannerReader:
             if high is not None:
                 where.append(f"{q(watermark)} < {_bound(family, high)}")
         cols = ", ".join(q(c) for c in columns)
+        if where and self.kind == "sqlite":
+            # DuckDB's SQLite scanner filters after reading every row; a native query lets
+            # SQLite use its watermark index, so an incremental read costs what it returns.
+            native = f"SELECT {cols} FROM {q(table)} WHERE {' AND '.join(where)}"
+            physical = self.columns(table) or {}
+            typed = ", ".join(f"CAST({q(c)} AS {physical.get(c, 'VARCHAR')}) AS {q(c)}"
+                              for c in columns)
+            return (f"SELECT {typed} FROM sqlite_query({duck.quote_literal(self.alias)}, "
+                    f"{duck.quote_literal(native)})")
         sql = f"SELECT {cols} FROM {self._ref(table)}"
         if where:
             sql += " WHERE " + " AND ".join(where)

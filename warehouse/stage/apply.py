@@ -144,15 +144,19 @@ def _tombstone_missing(con: duckdb.DuckDBPyConnection, load_id: str, source: Sou
                        table: SourceTable, entity_name: str, entity_cols: list[str],
                        key: list[str], present: str) -> int:
     """Rows current in the warehouse whose key the source no longer has become tombstones."""
-    join = " AND ".join(f"p.{q(k)} = cur.{q(k)}" for k in key)
+    keys = ", ".join(q(k) for k in key)
     cols = ", ".join(f"cur.{q(c)}" for c in entity_cols)
     hash_args = ", ".join(f"cur.{q(c)}" for c in entity_cols)
+    # Keys first (a hash EXCEPT on the key columns alone), whole rows only for the few gone.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _gone_keys AS SELECT {keys} FROM "
+        f"{current_table(entity_name)} WHERE NOT _deleted AND _source = {lit(source.source)} "
+        f"AND _source_table = {lit(table.name)} EXCEPT SELECT {keys} FROM {q(present)}"
+    )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _gone AS SELECT {cols}, cur._watermark, true AS _deleted, "
         f"hash({hash_args}, true) AS _row_hash FROM {current_table(entity_name)} cur "
-        f"WHERE NOT cur._deleted AND cur._source = {lit(source.source)} "
-        f"AND cur._source_table = {lit(table.name)} "
-        f"AND NOT EXISTS (SELECT 1 FROM {q(present)} p WHERE {join})"
+        f"WHERE ({', '.join(f'cur.{q(k)}' for k in key)}) IN (SELECT ({keys}) FROM _gone_keys)"
     )
     gone = con.execute("SELECT count(*) FROM _gone").fetchone()[0]
     if gone:
