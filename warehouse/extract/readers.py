@@ -37,6 +37,10 @@ def open_reader(con: duckdb.DuckDBPyConnection, alias: str, url: str,
     return ScannerReader(con, alias, url)
 
 
+# The scanner's pass-through function for a query in the source's own dialect.
+NATIVE_QUERY = {"sqlite": "sqlite_query", "postgres": "postgres_query", "mysql": "mysql_query"}
+
+
 def default_schema(kind: str, url: str) -> str:
     """Where a scanner finds the source's tables: main (SQLite), public (PostgreSQL), the
     database named in the URL (MySQL)."""
@@ -91,15 +95,18 @@ class ScannerReader:
             if high is not None:
                 where.append(f"{q(watermark)} < {_bound(family, high)}")
         cols = ", ".join(q(c) for c in columns)
-        if where and self.kind == "sqlite":
-            # DuckDB's SQLite scanner filters after reading every row; a native query lets
-            # SQLite use its watermark index, so an incremental read costs what it returns.
+        if low is not None and where:
+            # An incremental read runs as one native query, so the source answers it from its
+            # watermark index: DuckDB's SQLite scanner filters only after reading every row,
+            # and the PostgreSQL one splits the table into ctid ranges that each scan.
             native = f"SELECT {cols} FROM {q(table)} WHERE {' AND '.join(where)}"
+            if self.kind == "mysql":
+                native = native.replace('"', "`")
             physical = self.columns(table) or {}
             typed = ", ".join(f"CAST({q(c)} AS {physical.get(c, 'VARCHAR')}) AS {q(c)}"
                               for c in columns)
-            return (f"SELECT {typed} FROM sqlite_query({duck.quote_literal(self.alias)}, "
-                    f"{duck.quote_literal(native)})")
+            return (f"SELECT {typed} FROM {NATIVE_QUERY[self.kind]}("
+                    f"{duck.quote_literal(self.alias)}, {duck.quote_literal(native)})")
         sql = f"SELECT {cols} FROM {self._ref(table)}"
         if where:
             sql += " WHERE " + " AND ".join(where)
