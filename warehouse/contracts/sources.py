@@ -39,6 +39,13 @@ def parse_column(spec: str | dict) -> dict:
     return {"type": text, "nullable": nullable}
 
 
+def expand_columns(data: object) -> object:
+    """A mapping with `columns:` in shorthand, with each column spelled out."""
+    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
+        return {**data, "columns": {k: parse_column(v) for k, v in data["columns"].items()}}
+    return data
+
+
 class Deletes(Frozen):
     soft: str | None = Field(None, description="boolean column set when a row is soft-deleted")
     detect: Literal["key_scan"] | None = Field(
@@ -80,10 +87,8 @@ class SourceTable(Frozen):
 
     @model_validator(mode="before")
     @classmethod
-    def _shorthand(cls, data: dict) -> dict:
-        if isinstance(data, dict) and isinstance(data.get("columns"), dict):
-            data = {**data, "columns": {k: parse_column(v) for k, v in data["columns"].items()}}
-        return data
+    def _shorthand(cls, data: object) -> object:
+        return expand_columns(data)
 
     @model_validator(mode="after")
     def _consistent(self) -> SourceTable:

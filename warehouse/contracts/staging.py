@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from warehouse.contracts.loader import parse
-from warehouse.contracts.sources import Column, Source, parse_column
+from warehouse.contracts.sources import Column, Source, expand_columns
 from warehouse.errors import ContractError
 
 
@@ -20,10 +20,8 @@ class Entity(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _shorthand(cls, data: dict) -> dict:
-        if isinstance(data, dict) and isinstance(data.get("columns"), dict):
-            data = {**data, "columns": {k: parse_column(v) for k, v in data["columns"].items()}}
-        return data
+    def _shorthand(cls, data: object) -> object:
+        return expand_columns(data)
 
 
 class StagingModel(BaseModel):
