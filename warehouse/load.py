@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -43,7 +43,6 @@ class LoadResult:
     checks: list[CheckResult]
     unmatched_erp_customers: int
     duration_s: float
-    notes: list[str] = field(default_factory=list)
 
 
 def load_contracts() -> tuple[dict[str, Source], Model]:
