@@ -187,17 +187,7 @@ def _erp(con: duckdb.DuckDBPyConnection, p: DemoParams, write: Writer, t: str) -
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE g_invoices AS
-        WITH i AS (
-            SELECT m.cust_id, c.order_no AS sales_order_ref, c.inv_ts, c.net_cents,
-                   {erp.terms_days("m.cust_id", "c.ctype = 'B2C'")} AS terms, 0 AS kind,
-                   c.order_id AS key
-            FROM crm_inv c JOIN demo_map m USING (customer_id)
-            UNION ALL
-            SELECT m.cust_id, NULL, e.inv_ts, e.net_cents,
-                   {erp.terms_days("m.cust_id", "false")}, 1, e.erp_only_no * 1000 + e.j
-            FROM eo_inv_plan e JOIN demo_map m USING (erp_only_no)
-            WHERE e.inv_ts <= {t}
-        )
+        WITH i AS ({erp.invoices_due("demo_map", f"e.inv_ts <= {t}")})
         SELECT row_number() OVER (ORDER BY inv_ts, kind, key) AS inv_id, cust_id,
                sales_order_ref, CAST(inv_ts AS DATE) AS inv_date,
                CAST(inv_ts AS DATE) + terms AS due_date, inv_ts AS base_modified,

@@ -62,17 +62,7 @@ def invoices(x: Day) -> None:
     first_inv = x.max_id("erp", "ar_invoice") + 1
     open_inv = read_typed(x.erp, "ar_invoice", "inv_status IN ('O', 'T')")
     x.temp("eval_inv", f"""
-        WITH i AS (
-            SELECT m.cust_id, c.order_no AS sales_order_ref, c.inv_ts, c.net_cents,
-                   {erp.terms_days("m.cust_id", "c.ctype = 'B2C'")} AS terms, 0 AS kind,
-                   c.order_id AS key
-            FROM crm_inv c JOIN all_map m USING (customer_id)
-            UNION ALL
-            SELECT m.cust_id, NULL, e.inv_ts, e.net_cents, {erp.terms_days("m.cust_id", "false")},
-                   1, e.erp_only_no * 1000 + e.j
-            FROM eo_inv_plan e JOIN all_map m USING (erp_only_no)
-            WHERE e.inv_ts > {x.t_prev} AND e.inv_ts <= {x.t}
-        )
+        WITH i AS ({erp.invoices_due("all_map", f"e.inv_ts > {x.t_prev} AND e.inv_ts <= {x.t}")})
         SELECT {first_inv} - 1 + row_number() OVER (ORDER BY inv_ts, kind, key) AS inv_id,
                cust_id, sales_order_ref, CAST(inv_ts AS DATE) AS inv_date,
                CAST(inv_ts AS DATE) + terms AS due_date, inv_ts AS base_modified,

@@ -131,6 +131,21 @@ def erp_only_debtor_rows(debtors: str, t: str, n_cn_slots: int) -> str:
     """
 
 
+def invoices_due(debtor_map: str, window: str) -> str:
+    """CRM order invoices and ERP-only invoices with their debtor; `window` bounds the
+    ERP-only plan by inv_ts. Init and advance both use it, so they cannot drift apart."""
+    return f"""
+        SELECT m.cust_id, c.order_no AS sales_order_ref, c.inv_ts, c.net_cents,
+               {terms_days("m.cust_id", "c.ctype = 'B2C'")} AS terms, 0 AS kind,
+               c.order_id AS key
+        FROM crm_inv c JOIN {debtor_map} m USING (customer_id)
+        UNION ALL
+        SELECT m.cust_id, NULL, e.inv_ts, e.net_cents, {terms_days("m.cust_id", "false")},
+               1, e.erp_only_no * 1000 + e.j
+        FROM eo_inv_plan e JOIN {debtor_map} m USING (erp_only_no)
+        WHERE {window}"""
+
+
 def receipt_plan(invoices: str) -> str:
     """Planned receipts of `invoices`(inv_id, cust_id, inv_date, due_date, gross):
     (inv_id, cust_id, k, amount_cents, received_at, pay_method). Consumers (due at once) pay
