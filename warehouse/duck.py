@@ -129,10 +129,3 @@ def redact(url: str) -> str:
 
 def first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def type_family_of(physical: dict[str, str], column: str) -> str:
-    """The coarse type family of a column in a physical column map (text when unknown)."""
-    from warehouse.contracts.types import type_family
-
-    return type_family(physical.get(column, "VARCHAR"))

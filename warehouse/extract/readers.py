@@ -11,6 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse import duck
+from warehouse.contracts.types import type_family
 from warehouse.duck import quote_ident as q
 from warehouse.errors import SourceUnavailableError
 
@@ -89,7 +90,7 @@ class ScannerReader:
         """A SELECT the scanner streams: the watermark bounds are pushed down to the source."""
         where = []
         if watermark:
-            family = duck.type_family_of(self.columns(table) or {}, watermark)
+            family = type_family((self.columns(table) or {}).get(watermark, "VARCHAR"))
             if low is not None:
                 where.append(f"{q(watermark)} >= {_bound(family, low)}")
             if high is not None:

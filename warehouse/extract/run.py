@@ -34,14 +34,15 @@ class BatchRecord:
     duration_s: float
 
 
+INTERVAL_UNITS = {"second": "seconds", "minute": "minutes", "hour": "hours", "day": "days"}
+
+
 def parse_interval(text: str | None) -> timedelta:
     """'10 minutes' / '2 hours' / '1 day' -> timedelta."""
     if not text:
         return timedelta(0)
     amount, unit = text.split()
-    unit = unit.rstrip("s")
-    return timedelta(**{{"minute": "minutes", "hour": "hours", "day": "days",
-                         "second": "seconds"}[unit]: float(amount)})
+    return timedelta(**{INTERVAL_UNITS[unit.rstrip("s")]: float(amount)})
 
 
 def source_alias(source: Source) -> str:

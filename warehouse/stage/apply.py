@@ -98,7 +98,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source,
     con.execute(f"CREATE OR REPLACE TEMP VIEW _candidates AS SELECT * EXCLUDE "
                 f"(_bad, _problems, _raw_json) FROM _typed WHERE NOT _bad {dedupe}")
     empty = con.execute(f"SELECT count(*) = 0 FROM {current_table(entity_name)}").fetchone()[0]
-    if empty:
+    if empty:  # nothing staged yet: every candidate is new, no copy needed
         con.execute("CREATE OR REPLACE TEMP VIEW _changed AS SELECT * FROM _candidates")
     else:
         join = " AND ".join(f"c.{q(k)} = cur.{q(k)}" for k in key)
@@ -114,11 +114,8 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source,
     if table.mode == "full":
         counts.deletes_detected = _tombstone_missing(con, load_id, source, table, entity_name,
                                                      entity_cols, key, "_candidates")
-    for view in ("_changed", "_candidates"):
-        kind = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ? "
-                           "AND temporary", [view]).fetchone()[0]
-        con.execute(f"DROP {'VIEW' if kind else 'TABLE'} IF EXISTS {view}")
-    con.execute("DROP TABLE IF EXISTS _typed")
+    con.execute(f"DROP {'VIEW' if empty else 'TABLE'} _changed; DROP VIEW _candidates; "
+                "DROP TABLE _typed")
     return counts
 
 
