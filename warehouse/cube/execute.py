@@ -83,7 +83,7 @@ class CubeEngine:
 
     def execute(self, compiled: Compiled) -> pa.Table:
         try:
-            return self.con.execute(compiled.sql, compiled.params).fetch_arrow_table()
+            return self.con.execute(compiled.sql, compiled.params).to_arrow_table()
         except duckdb.Error as exc:
             raise UserError(f"cube query failed: {str(exc).splitlines()[0]}") from exc
 
