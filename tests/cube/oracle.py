@@ -50,6 +50,10 @@ def _sum(values: Iterable[Any]) -> Any:
     return sum(present, Decimal(0)) if present else None
 
 
+def _ratio(num: Any, den: Any) -> float | None:
+    return None if num is None or den is None or den == 0 else float(num) / float(den)
+
+
 def _avg(values: Iterable[Any]) -> float | None:
     present = [v for v in values if v is not None]
     return float(sum(present, Decimal(0))) / len(present) if present else None
@@ -67,6 +71,9 @@ SALES_MEASURES: dict[str, Callable[[list[Row]], Any]] = {
     "avg_price": lambda rs: _avg(r["unit_price"] for r in rs),
     "online_revenue": lambda rs: _sum(r["net_amount"] for r in rs
                                       if r["channel.channel_type"] == "digital"),
+    "margin_pct": lambda rs: _ratio(_sum(r["net_amount"] for r in rs)
+                                    - _sum(r["cost_amount"] for r in rs) if rs else None,
+                                    _sum(r["net_amount"] for r in rs)),
     "margin": lambda rs: (_sum(r["net_amount"] for r in rs) - _sum(r["cost_amount"] for r in rs)
                           if rs else None),
 }

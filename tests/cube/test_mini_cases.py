@@ -46,8 +46,10 @@ def test_drill_across_sales_and_invoices_by_customer_does_not_fan_out(mini_wh):
 
 
 def test_receivables_outstanding_is_invoiced_minus_paid(mini_wh):
-    got = rows(mini_wh, "receivables", ["invoiced", "paid", "outstanding"], [])
-    assert got == [(Decimal("1303.70"), Decimal("500.00"), Decimal("803.70"))]
+    got = rows(mini_wh, "receivables", ["invoiced", "paid", "outstanding", "collection_rate"], [])
+    assert got == [(Decimal("1303.70"), Decimal("500.00"), Decimal("803.70"), 500 / 1303.70)]
+    by_region = rows(mini_wh, "receivables", ["collection_rate"], ["customer.region"])
+    assert by_region == [("Unknown", None), ("中国", 500 / 1190.70)]
 
 
 def test_an_injection_attempt_is_only_data(mini_wh):

@@ -50,13 +50,22 @@ class CubeEngine:
 
     @classmethod
     def open(cls, home=None, cubes_dir: Path | None = None) -> CubeEngine:
-        """An engine on the published snapshot of a home folder (read-only connection)."""
+        """An engine on the published snapshot of a home folder (read-only connection).
+
+        The cubes are checked against the snapshot's own catalog: what readers can query.
+        """
         from warehouse import config
+        from warehouse.cube.catalog import catalog_from_connection
         from warehouse.publish import SnapshotStore
 
         where = home if isinstance(home, config.Home) else config.home(home)
         con = SnapshotStore(where).connect()
-        return cls(con, load_cube_model(cubes_dir))
+        try:
+            model = load_cube_model(cubes_dir, catalog_from_connection(con))
+        except BaseException:
+            con.close()
+            raise
+        return cls(con, model)
 
     def close(self) -> None:
         self.con.close()
