@@ -67,3 +67,16 @@ def test_empty_result_has_the_columns(mini_wh):
     result = mini_wh.run(make_query("sales", ["revenue", "customers"], ["date.month"],
                                     [PointCut("date.year", 1999)]))
     assert result.rows() == [] and result.columns == ["date.month", "revenue", "customers"]
+
+
+def test_drill_across_refuses_a_level_one_fact_lacks(mini_wh):
+    import pytest
+
+    from warehouse.errors import UserError
+
+    with pytest.raises(UserError, match=r"missing join path: invoiced come.* cube invoices.*"
+                                        "'product'"):
+        mini_wh.run(make_query("customer360", ["revenue", "invoiced"], ["product.category"]))
+    # Sales alone can still be cut by product inside the multi-fact cube.
+    assert rows(mini_wh, "customer360", ["revenue"], ["product.category"]) == [
+        ("Electronics", Decimal("1113.42"))]
