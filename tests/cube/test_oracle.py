@@ -11,7 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.cube.oracle import SALES_LEVELS, SALES_MEASURES, SALES_ROLES, SEGMENTS, answer, flat_rows
+from tests.cube.oracle import (
+    INVOICE_MEASURES,
+    INVOICE_ROLES,
+    SALES_LEVELS,
+    SALES_MEASURES,
+    SALES_ROLES,
+    SEGMENTS,
+    answer,
+    drill_across,
+    flat_rows,
+)
 from warehouse.cube import PointCut, SetCut, make_query
 
 
@@ -79,7 +89,7 @@ def queries(draw, members):
 
 
 def test_random_queries_match_the_oracle(demo_wh, sales_rows, members):
-    @settings(max_examples=60, deadline=None, derandomize=True,
+    @settings(max_examples=150, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow])
     @given(queries(members))
     def check(q):
@@ -87,6 +97,46 @@ def test_random_queries_match_the_oracle(demo_wh, sales_rows, members):
         # Integer-keyed levels are compared as the values themselves (cuts keep their type).
         got = engine_answer(demo_wh, measures, levels, cuts, segments, totals)
         want = answer(sales_rows, measures, levels, oracle_cuts, segments, totals)
+        assert_same(got, want)
+
+    check()
+
+
+SHARED = ["date.year", "date.quarter", "customer.region", "customer.segment", "customer.type",
+          "customer.customer"]
+
+
+def test_random_drill_across_never_fans_out(demo_wh, sales_rows, members):
+    invoice_rows = flat_rows(demo_wh.con, "core.fact_invoice", INVOICE_ROLES)
+    parts = [(sales_rows, SALES_MEASURES), (invoice_rows, INVOICE_MEASURES)]
+    members = {level: sorted(set(members[level]) | {r[SALES_LEVELS[level]] for r in invoice_rows},
+                             key=repr) for level in SHARED}
+
+    @settings(max_examples=40, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.sampled_from(["revenue", "lines", "customers"]), min_size=1, max_size=2,
+                    unique=True),
+           st.lists(st.sampled_from(sorted(INVOICE_MEASURES)), min_size=1, max_size=2,
+                    unique=True),
+           st.lists(st.sampled_from(SHARED), max_size=2, unique=True),
+           st.lists(st.sampled_from(SHARED), max_size=1, unique=True), st.data())
+    def check(sales_m, invoice_m, levels, cut_levels, data):
+        measures = sales_m + invoice_m
+        cuts, oracle_cuts = [], []
+        for level in cut_levels:
+            value = data.draw(st.sampled_from(members[level]))
+            cuts.append(PointCut(level, value))
+            oracle_cuts.append((level, (value,), False))
+        query = make_query("customer360", measures, levels, cuts)
+        table = demo_wh.run(query).table.to_pydict()
+        count = len(table[measures[0]])
+        got = {tuple(table[lv][i] for lv in levels): tuple(table[m][i] for m in measures)
+               for i in range(count)}
+        want = drill_across(parts, measures, levels, oracle_cuts)
+        if not levels:          # no grain: one row even when nothing matches
+            want = want or {(): tuple(0 if m in {"lines", "customers", "invoices",
+                                                 "invoiced_customers"} else None
+                                      for m in measures)}
         assert_same(got, want)
 
     check()
