@@ -186,7 +186,8 @@ def test_time_intelligence_matches_the_oracle(demo_wh, sales_rows):
 
     calcs = (TimeCalc("revenue", "ytd"), TimeCalc("customers", "ytd"),
              TimeCalc("revenue", "last_year"), TimeCalc("revenue", "rolling", n=3),
-             TimeCalc("revenue", "change"))
+             TimeCalc("revenue", "change"), TimeCalc("revenue", "qtd"),
+             TimeCalc("revenue", "previous"))
     result = demo_wh.run(make_query("sales", ["revenue", "customers"], ["date.month"],
                                     [PointCut("date.year", 2025)], time=calcs))
     by_month: dict[str, list] = {}
@@ -203,7 +204,8 @@ def test_time_intelligence_matches_the_oracle(demo_wh, sales_rows):
         return sum(values, Decimal(0)) if values else None
 
     assert result.rows(), "the demo has 2025 sales"
-    for month, rev, customers, ytd, cust_ytd, last_year, rolling, change in result.rows():
+    for month, rev, customers, ytd, cust_ytd, last_year, rolling, change, qtd, prev in \
+            result.rows():
         year_to_date = [f"2025-{i:02d}" for i in range(1, int(month[5:]) + 1)]
         assert rev == revenue([month])
         assert customers == len({r["customer.customer_id"] for r in by_month[month]} - {None})
@@ -213,6 +215,9 @@ def test_time_intelligence_matches_the_oracle(demo_wh, sales_rows):
         assert last_year == revenue([months_back(month, 12)])
         assert rolling == revenue([months_back(month, i) for i in range(3)])
         previous = revenue([months_back(month, 1)])
+        assert prev == previous
+        first = (int(month[5:]) - 1) // 3 * 3 + 1
+        assert qtd == revenue([f"2025-{i:02d}" for i in range(first, int(month[5:]) + 1)])
         assert change == (rev - previous if rev is not None and previous is not None else None)
 
 
@@ -258,3 +263,20 @@ def test_cubes_views_answer_like_the_engine(demo_wh):
     views = {r[0] for r in demo_wh.con.execute(
         "SELECT view_name FROM duckdb_views() WHERE schema_name = 'cubes'").fetchall()}
     assert views == {"sales", "invoices", "payments", "service", "campaign", "customer_snapshot"}
+
+
+def test_explicit_grouping_sets_and_cube_totals(demo_wh, sales_rows):
+    query = make_query("sales", ["revenue", "customers"], ["date.year", "channel.type"],
+                       grouping_sets=[("date.year",), ("channel.type",), ()])
+    got = demo_wh.run(query).rows()
+    years = answer(sales_rows, ["revenue", "customers"], ["date.year"], [], [], "none")
+    channels = answer(sales_rows, ["revenue", "customers"], ["channel.type"], [], [], "none")
+    total = answer(sales_rows, ["revenue", "customers"], [], [], [], "none")[()]
+    want = {(k[0], None, 1): v for k, v in years.items()}
+    want |= {(None, k[0], 2): v for k, v in channels.items()}
+    want[(None, None, 3)] = total
+    assert {r[:3]: r[3:] for r in got} == want
+    cube = demo_wh.run(make_query("sales", ["customers"], ["date.year", "channel.type"],
+                                  totals="all")).rows()
+    assert {r[2] for r in cube} == {0, 1, 2, 3}
+    assert [r[3] for r in cube if r[2] == 3] == [total[1]]
