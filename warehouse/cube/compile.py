@@ -112,9 +112,9 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
     for (cube_name, kind), ms in groups.items():
         part = Part(model.cube(cube_name), names, sets, ms, query.cuts, segments,
                     semi=ms[0] if kind else None)
-        part.replaced.update(subtree_roles(part))
         if cube_name != cube.name:
             _check_reachable(cube, part)
+        part.replaced.update(subtree_roles(part))
         out.append(_Component(f"c{len(out)}", part))
     for calc in query.time:
         own = measure_sql.base_measures(cube, [calc.measure])
