@@ -286,7 +286,7 @@ def _calc_value(cube: Cube, calc: TimeCalc, windows: list[_Component], current) 
         return exp.Sub(this=exp.Paren(this=current(calc.measure)), expression=exp.Paren(this=prior))
     if calc.kind == "change_pct":
         diff = exp.Sub(this=exp.Paren(this=current(calc.measure)), expression=exp.Paren(this=prior))
-        return exp.Div(this=exp.Cast(this=diff, to=exp.DataType.build("DOUBLE")),
+        return exp.Div(this=exp.Cast(this=diff, to=exp.DataType(this=exp.DataType.Type.DOUBLE)),
                        expression=exp.Nullif(this=prior.copy(), expression=exp.Literal.number(0)))
     return prior
 
