@@ -291,7 +291,7 @@ def _calc_value(cube: Cube, calc: TimeCalc, windows: list[_Component], current) 
     return prior
 
 
-def _order_key(cube: Cube, names: list[str], by: str, gcols) -> list[exp.Expression]:
+def _order_key(cube: Cube, names: list[str], by: str) -> list[exp.Expression]:
     if by in names:
         i = names.index(by)
         return [col(f"__order{i}", "q")]
@@ -311,7 +311,7 @@ def _order(cube: Cube, query: Query, names: list[str], gcols) -> list[exp.Expres
         if o.by not in known and not any(cube.level(o.by).name == n for n in names
                                          if "." in o.by):
             raise UserError(f"order by {o.by!r}: not a measure or level of this query")
-        for key in _order_key(cube, names, o.by, gcols):
+        for key in _order_key(cube, names, o.by):
             out.append(exp.Ordered(this=key, desc=o.descending, nulls_first=False))
     # Then the levels in drilldown order, totals after their details, for a stable result.
     for i in range(len(names)):
