@@ -56,46 +56,57 @@ def ensure_reference_tables(con: duckdb.DuckDBPyConnection, family: FileFamily) 
             if rule.rule.lookup is None:
                 continue
             table = reference_table(rule)
-            if con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND "
-                           "table_name = ?", [table]).fetchone()[0]:
-                continue
-            con.execute(f"CREATE TEMP TABLE {table} (k VARCHAR PRIMARY KEY, v VARCHAR)")
-            con.executemany(f"INSERT INTO {table} VALUES (?, ?)",
-                            sorted(rule.rule.lookup().items()))
+            con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (k VARCHAR PRIMARY KEY, v VARCHAR)")
+            if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:
+                con.executemany(f"INSERT INTO {table} VALUES (?, ?)",
+                                sorted(rule.rule.lookup().items()))
 
 
 def compile_family(family: FileFamily, file_name: str) -> Compiled:
-    columns, problems, problem_cols, joins = [], [], [], []
-    for i, (name, spec) in enumerate(family.columns.items()):
-        expr = origin_sql(spec, file_name)
-        checks = []
-        for rule in spec.rules:
-            if rule.rule.lookup is not None:  # always the last rule (checked on load)
-                alias = f"_j{i}"
-                joins.append(f"LEFT JOIN {reference_table(rule)} {alias} "
-                             f"ON {alias}.k = {lookup_key(expr)}")
-                out = f"{alias}.v"
-            else:
-                out = rule.sql(expr)
-            if rule.rule.strict:
-                reason = (f"{lit('file ' + file_name + ' row ')} || r._file_row || "
-                          f"{lit(' field ' + _field_label(name, spec) + ': ')} || "
-                          f"{_quoted(expr)} || "
-                          f"{lit(' is not ' + rule.rule.expects + ' (rule ' + rule.describe() + ')')}")
-                checks.append(f"CASE WHEN ({expr}) IS NOT NULL AND ({out}) IS NULL THEN {reason} END")
-            expr = out
-        columns.append(f"{expr} AS {q(name)}")
-        if checks:
-            col = f"_problem_{i}"
-            problems.append(f"coalesce({', '.join(checks)}) AS {col}")
-            problem_cols.append(col)
+    """Layered SELECTs, one per rule position: step k of every column is a column computed
+    once from step k-1, so a rule that reads its input three times never recomputes the
+    rules before it, and each problem test is a cheap comparison of two step columns."""
+    specs = list(family.columns.items())
     raws = [(c, f"_raw_{j}") for j, c in enumerate(family.file_columns)]
-    raw_cols = [f"r.{q(c)} AS {alias}" for c, alias in raws]
-    select = ", ".join(["r._file_row AS _file_row", *columns, *problems, *raw_cols])
+    first = ["r._file_row AS _file_row", *(f"r.{q(c)} AS {alias}" for c, alias in raws)]
+    first += [f"{origin_sql(spec, file_name)} AS _c{i}_0" for i, (_, spec) in enumerate(specs)]
+    sql = f"SELECT {', '.join(first)} FROM _file_raw r"
+    depth = max((len(spec.rules) for _, spec in specs), default=0)
+    for k in range(1, depth + 1):
+        steps, joins = [], []
+        for i, (_, spec) in enumerate(specs):
+            if len(spec.rules) < k:
+                continue
+            rule, before = spec.rules[k - 1], f"l._c{i}_{k - 1}"
+            if rule.rule.lookup is not None:  # always the last rule (checked on load)
+                joins.append(f"LEFT JOIN {reference_table(rule)} _j{i} "
+                             f"ON _j{i}.k = {lookup_key(before)}")
+                steps.append(f"_j{i}.v AS _c{i}_{k}")
+            else:
+                steps.append(f"{rule.sql(before)} AS _c{i}_{k}")
+        sql = f"SELECT l.*, {', '.join(steps)} FROM ({sql}) l {' '.join(joins)}"
+    columns, problems, problem_cols = [], [], []
+    for i, (name, spec) in enumerate(specs):
+        columns.append(f"l._c{i}_{len(spec.rules)} AS {q(name)}")
+        checks = []
+        for k, rule in enumerate(spec.rules, 1):
+            if not rule.rule.strict:
+                continue
+            reason = (f"{lit('file ' + file_name + ' row ')} || l._file_row || "
+                      f"{lit(' field ' + _field_label(name, spec) + ': ')} || "
+                      f"{_quoted(f'l._c{i}_0')} || "
+                      f"{lit(' is not ' + rule.rule.expects + ' (rule ' + rule.describe() + ')')}")
+            checks.append(f"CASE WHEN l._c{i}_{k - 1} IS NOT NULL AND l._c{i}_{k} IS NULL "
+                          f"THEN {reason} END")
+        if checks:
+            problems.append(f"coalesce({', '.join(checks)}) AS _problem_{i}")
+            problem_cols.append(f"_problem_{i}")
+    select = ", ".join(["l._file_row AS _file_row", *columns, *problems,
+                        *(f"l.{alias}" for _, alias in raws)])
     pairs = ", ".join(f"{lit(c)}, r.{alias}" for c, alias in raws)
     raw_json = (f"json_object('_file', {lit(file_name)}, '_file_row', r._file_row"
                 f"{', ' + pairs if pairs else ''})")
-    return Compiled(f"SELECT {select} FROM _file_raw r {' '.join(joins)} ORDER BY r._file_row",
+    return Compiled(f"SELECT {select} FROM ({sql}) l ORDER BY l._file_row",
                     tuple(problem_cols), raw_json)
 
 

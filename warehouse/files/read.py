@@ -25,7 +25,6 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from warehouse import duck
 from warehouse.contracts.files import ENCODINGS, FileFamily
 from warehouse.duck import first_line
 from warehouse.duck import quote_ident as q
@@ -145,16 +144,19 @@ def _read_csv(con: duckdb.DuckDBPyConnection, family: FileFamily, path: Path,
         notes = check_columns(family, header)
     except FileRejected as exc:
         raise FileRejected(f"{exc}{_encoding_hint(family, path)}") from exc
-    try:
-        return _csv_into_table(con, family, path, header, notes, family.duck_encoding)
-    except _NeedsTranscode:
-        pass
+    if family.duck_encoding == "utf-8":
+        try:
+            return _csv_into_table(con, family, path, header, notes)
+        except _NeedsTranscode:
+            pass  # the Python decoder below names the exact line and byte
+    # GBK / GB18030 are always decoded by Python: DuckDB's encodings extension (1.5.5)
+    # corrupted a character at a buffer boundary in a 1M-row GBK file (bench/ingest.py),
+    # and its 350 MB binary takes seconds to load.
     utf8 = transcode(path, family.codec, work, family.encoding)  # rejects really wrong bytes
     try:
-        notes.append(f"decoded as {family.codec} by Python (DuckDB's reader refused a byte)")
-        return _csv_into_table(con, family, utf8, header, notes, "utf-8")
+        return _csv_into_table(con, family, utf8, header, notes)
     except _NeedsTranscode as exc:
-        raise FileRejected(f"not valid {family.codec}") from exc
+        raise FileRejected(f"not valid {family.encoding}") from exc
     finally:
         utf8.unlink(missing_ok=True)
 
@@ -178,16 +180,14 @@ class _NeedsTranscode(Exception):
 
 
 def _csv_into_table(con: duckdb.DuckDBPyConnection, family: FileFamily, path: Path,
-                    header: list[str], notes: list[str], encoding: str) -> ReadResult:
-    if encoding != "utf-8":
-        duck.load_extension(con, "encodings")
+                    header: list[str], notes: list[str]) -> ReadResult:
     positional = {f"c{i}": "VARCHAR" for i in range(1, len(header) + 1)}
     struct = "{" + ", ".join(f"{lit(k)}: 'VARCHAR'" for k in positional) + "}"
     renamed = ", ".join(f"c{i} AS {q(name)}" for i, name in enumerate(header, 1)
                         if name in family.file_columns)
     options = (f"columns={struct}, header={str(family.header).lower()}, auto_detect=false, "
                f"delim={lit(family.delimiter)}, quote={lit(family.quote)}, "
-               f"escape={lit(family.quote)}, encoding={lit(encoding)}, "
+               f"escape={lit(family.quote)}, encoding='utf-8', "
                f"store_rejects=true, rejects_table='_file_rejects', rejects_scan='_file_scan'")
     try:
         con.execute(f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT {renamed} "
