@@ -9,6 +9,6 @@ from tests.files.helpers import contracts_dir
 
 @pytest.fixture
 def files_home(mini, tmp_path, monkeypatch):
-    home, crm, erp = mini
+    home, _, _ = mini
     monkeypatch.setenv("CRMWH_SOURCES_DIR", str(contracts_dir(tmp_path)))
     return home

@@ -22,6 +22,7 @@ from warehouse.clean.compile import compile_family, ensure_reference_tables
 from warehouse.config import Home
 from warehouse.contracts.files import FileFamily, FileSource
 from warehouse.contracts.staging import Entity, StagingModel
+from warehouse.contracts.types import duckdb_type
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.extract.run import BatchRecord
@@ -103,9 +104,16 @@ def _one(con: duckdb.DuckDBPyConnection, home: Home, source: FileSource,
         result = read_file(con, family, landed.path, home.work / "files")
     except FileRejected as exc:
         return Outcome(landed, "rejected", str(exc))
-    counts = _stage(con, source, family, entity, landed.name, load_id, result.ragged)
+    older = [n for n in manifest.loaded_names(con, source.source, family.name)
+             if landing.supersedes(landed.name, n)]
+    counts = _stage(con, source, family, entity, landed.name, load_id, result.ragged,
+                    keep_keys=bool(older))
     outcome = Outcome(landed, "loaded", None, counts, result.notes)
-    _supersede(con, home, source, family, entity, landed.name, load_id, outcome)
+    if older:
+        _supersede(con, home, source, family, entity, landed.name, older, load_id, outcome)
+    elif landing.version(landed.name):
+        outcome.notes.append("a corrected version, but no earlier file of that name was "
+                             "loaded: taken in as a new file")
     if not counts.balanced:  # a bug, not bad input: stop before publishing anything
         raise AssertionError(f"{landed.name}: read {counts.rows_extracted} != loaded "
                              f"{counts.rows_loaded} + merged {counts.rows_merged} + "
@@ -114,7 +122,8 @@ def _one(con: duckdb.DuckDBPyConnection, home: Home, source: FileSource,
 
 
 def _stage(con: duckdb.DuckDBPyConnection, source: FileSource, family: FileFamily,
-           entity: Entity, file_name: str, load_id: str, ragged: list[Ragged]) -> TableCounts:
+           entity: Entity, file_name: str, load_id: str, ragged: list[Ragged], *,
+           keep_keys: bool = False) -> TableCounts:
     ensure_reference_tables(con, family)
     compiled = compile_family(family, file_name)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {CLEAN_TABLE} AS {compiled.select}")
@@ -138,6 +147,11 @@ def _stage(con: duckdb.DuckDBPyConnection, source: FileSource, family: FileFamil
               _json({"_file": file_name, "_file_row": r.row, "_line": r.text})] for r in ragged])
         counts.rows_extracted += len(ragged)
         counts.rows_quarantined += len(ragged)
+    if keep_keys:  # every key the file mentions, typed like the entity's (for _supersede)
+        typed = ", ".join(f"TRY_CAST({q(k)} AS {duckdb_type(entity.columns[k].type)}) AS {q(k)}"
+                          for k in entity.key)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _file_present AS "
+                    f"SELECT DISTINCT {typed} FROM {CLEAN_TABLE}")
     con.execute(f"DROP TABLE {CLEAN_TABLE}")
     return counts
 
@@ -176,22 +190,12 @@ def _flag_conflicting_keys(con: duckdb.DuckDBPyConnection, family: FileFamily,
 
 
 def _supersede(con: duckdb.DuckDBPyConnection, home: Home, source: FileSource,
-               family: FileFamily, entity: Entity, new_name: str, load_id: str,
-               outcome: Outcome) -> None:
-    """A corrected file (<stem>.vN.<ext>) replaces the rows of the file it corrects: keys it
-    no longer has become tombstones; rows it repeats unchanged now point at it."""
-    older = [n for n in manifest.loaded_names(con, source.source, family.name)
-             if landing.supersedes(new_name, n)]
-    if not older:
-        if landing.version(new_name):
-            outcome.notes.append("a corrected version, but no earlier file of that name was "
-                                 "loaded: taken in as a new file")
-        return
-    keys = ", ".join(q(k) for k in entity.key)
+               family: FileFamily, entity: Entity, new_name: str, older: list[str],
+               load_id: str, outcome: Outcome) -> None:
+    """A corrected file (<stem>.vN.<ext>) replaces the rows of the files it corrects: keys it
+    no longer mentions become tombstones; rows it repeats unchanged now point at it."""
     names = ", ".join(lit(n) for n in older)
     current = current_table(family.stage)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _file_present AS SELECT {keys} FROM {current} "
-                f"WHERE _file = {lit(new_name)} AND _source = {lit(source.source)}")
     scope = f"_source = {lit(source.source)} AND _file IN ({names})"
     retired = retire_rows(con, load_id, source, family, family.stage, entity, "_file_present",
                           scope)
