@@ -29,8 +29,8 @@ class Compiled:
 
 def origin_sql(spec: FileColumn, file_name: str) -> str:
     """The raw text of a column, before rules."""
-    if spec.from_ is not None:
-        return f"r.{q(spec.from_)}"
+    if spec.from_ is not None:  # an empty string is missing, whatever the format
+        return f"nullif(r.{q(spec.from_)}, '')"
     if spec.value is not None:
         return lit(spec.value)
     match = re.search(spec.from_name or "", file_name)

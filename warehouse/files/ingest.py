@@ -133,7 +133,8 @@ def _stage(con: duckdb.DuckDBPyConnection, source: FileSource, family: FileFamil
     key_text = " || '|' || ".join(f"coalesce(CAST({q(k)} AS VARCHAR), '∅')" for k in entity.key)
     lineage = RowLineage(file=lit(file_name), row="r._file_row",
                          problems=tuple(f"r.{c}" for c in (*compiled.problems, *dup)),
-                         raw=compiled.raw_json, row_key=key_text)
+                         raw=compiled.raw_json, row_key=key_text,
+                         prefix=f"{lit('file ' + file_name + ' row ')} || r._file_row || ' field '")
     missing = set(entity.columns) - set(family.columns)
     counts = stage_table(con, load_id=load_id, source=source, table=family,
                          entity_name=family.stage, entity=entity,
