@@ -10,9 +10,9 @@ import duckdb
 
 from warehouse import duck
 from warehouse.config import Home
-from warehouse.demo import external_stage as es
-from warehouse.demo.external import COMPANIES, PEOPLE, TRUTH_FILE
+from warehouse.demo.external import TRUTH_FILE
 from warehouse.publish import SnapshotStore
+from warehouse.resolve.train import stage_landing
 
 
 def snapshot_copy(home: Home, target: Path) -> Path:
@@ -25,13 +25,7 @@ def snapshot_copy(home: Home, target: Path) -> Path:
 
 def stage_external(con: duckdb.DuckDBPyConnection, home: Home) -> None:
     """staging.current_ext_person / _company from the landing files."""
-    es.register(con)
-    es.read_people_files(con, home.landing / PEOPLE, "raw_people")
-    es.read_company_files(con, home.landing / COMPANIES, "raw_companies")
-    con.execute("CREATE OR REPLACE TABLE staging.current_ext_person AS "
-                + es.latest(es.people_sql("raw_people", "T1")))
-    con.execute("CREATE OR REPLACE TABLE staging.current_ext_company AS "
-                + es.latest(es.companies_sql("raw_companies", "T1")))
+    stage_landing(con, home)
 
 
 def truth(con: duckdb.DuckDBPyConnection, home: Home) -> str:

@@ -119,7 +119,7 @@ def read_people_files(con: duckdb.DuckDBPyConnection, folder: Path, out: str) ->
 
 def read_company_files(con: duckdb.DuckDBPyConnection, folder: Path, out: str) -> None:
     """The companies JSON lines as text columns (Excel refreshes are not read here)."""
-    cols = ", ".join(f"{k}: 'VARCHAR'" for k in JSON_KEYS + ["note"])
+    cols = ", ".join(f"{k}: 'VARCHAR'" for k in [*JSON_KEYS, "note"])
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
         SELECT * EXCLUDE (filename, note), parse_filename(filename) AS _file,

@@ -116,7 +116,7 @@ def _survive(con: duckdb.DuckDBPyConnection, rules, kinds: dict[str, int], setti
     crm = ("staging.current_customer", "CAST(s.customer_id AS VARCHAR)",
            "JOIN (SELECT DISTINCT customer_id FROM core.identity_link) l "
            "ON l.customer_id = s.customer_id")
-    surv.candidates(con, rules.customer_profile, feeds_c + [crm], "rs_cand_c")
+    surv.candidates(con, rules.customer_profile, [*feeds_c, crm], "rs_cand_c")
     surv.pick(con, rules, rules.customer_profile, "rs_cand_c", "rs_lin_c", "rs_wide_c",
               "customer_id")
     surv.candidates(con, rules.prospect, feeds_p, "rs_cand_p")

@@ -16,7 +16,7 @@ from warehouse.resolve.names import register_keys
 
 COMMON = ["unique_id", "name_key", "name_han", "city_name", "province_code", "addr_key", "email",
           "phone_key"]
-COLUMNS = {"person": COMMON + ["birth_date"], "company": COMMON + ["uscc"]}
+COLUMNS = {"person": [*COMMON, "birth_date"], "company": [*COMMON, "uscc"]}
 
 
 def register_macros(con: duckdb.DuckDBPyConnection) -> None:

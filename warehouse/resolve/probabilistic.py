@@ -31,7 +31,7 @@ def link_pairs(con: duckdb.DuckDBPyConnection, model_path: Path, ext: str, inter
     model = load(model_path, "link_only")
     db = DuckDBAPI(connection=con)
     linker = Linker([db.register(ext), db.register(internal)], model, log_level="WARNING")
-    pred = linker.inference.predict()
+    pred = linker.inference.predict(warning_mode="never")
     _rules_table(con, model, "_rs_rules")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
@@ -57,7 +57,7 @@ def dedupe_pairs(con: duckdb.DuckDBPyConnection, model_path: Path, ext: str, thr
     model = load(model_path, "dedupe_only")
     db = DuckDBAPI(connection=con)
     linker = Linker(db.register(ext), model, log_level="WARNING")
-    pred = linker.inference.predict(threshold_match_probability=threshold)
+    pred = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
     _rules_table(con, model, "_rs_rules")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
