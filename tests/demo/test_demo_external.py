@@ -12,7 +12,11 @@ import duckdb
 import pytest
 
 from warehouse.config import home
-from warehouse.demo import advance_demo, init_demo
+from warehouse.demo import advance_demo, external, init_demo
+from warehouse.demo.clock import read
+from warehouse.demo.targets import attach, contracts
+from warehouse.demo.workspace import register as workspace_macros
+from warehouse.demo.workspace import workspace
 
 AS_OF = date(2025, 12, 31)
 
@@ -90,14 +94,34 @@ def test_truth_outside_landing_covers_every_record(homes):
 def test_advance_delivers_on_its_days_only(homes):
     h = homes[1]
     before = set(_files(h))
-    advance_demo(h, days=4)                                   # 2026-01-01 .. 2026-01-04
-    new = set(_files(h)) - before
-    assert new == {"purchased_people/people_20260101.csv"}
-    advance_demo(h, days=11)                                  # .. 2026-01-15
-    new = set(_files(h)) - before
-    assert "purchased_companies/companies_20260115.xlsx" in new
-    assert {f"market_stats/market_{r}_202512.csv" for r in ("EC", "NC", "SC", "WC")} <= new
+    advance_demo(h, days=1)                                   # 2026-01-01: people refresh
+    assert set(_files(h)) - before == {"purchased_people/people_20260101.csv"}
+    # the other delivery days, straight from the generator on the advanced sources
+    with workspace(h, None) as con:
+        crm = attach(con, h, contracts()["crm"], None, create=False)
+        clock = read(con, crm)
+        workspace_macros(con, clock.seed)
+        written = {}
+        for day in (date(2026, 1, 2), date(2026, 1, 5), date(2026, 1, 15), date(2026, 1, 20)):
+            written[day] = external.write_day(con, h, crm.ref("customers"), seed=clock.seed,
+                                              scale=clock.scale, start=clock.start, day=day)
+    assert written[date(2026, 1, 2)] == {} and written[date(2026, 1, 20)] == {}
+    assert set(written[date(2026, 1, 5)]) == {f"market_stats/market_{r}_202512.csv"
+                                               for r in ("EC", "NC", "SC", "WC")}
+    assert set(written[date(2026, 1, 15)]) == {"purchased_companies/companies_20260115.xlsx"}
+    from openpyxl import load_workbook
+    sheet = load_workbook(h.landing / "purchased_companies/companies_20260115.xlsx").active
+    header = next(sheet.iter_rows(values_only=True))
+    assert header[:3] == ("企业编号", "企业名称", "统一社会信用代码")
     con = duckdb.connect()
-    t = con.execute(f"SELECT file, count(*) FROM read_parquet('{h.sources}/external_truth.parquet')"
-                    " GROUP BY file").fetchall()
-    assert {f for f, _ in t} >= {"people_20260101.csv", "companies_20260115.xlsx"}
+    files = {f for (f,) in con.execute(
+        f"SELECT DISTINCT file FROM read_parquet('{h.sources}/external_truth.parquet')").fetchall()}
+    assert {"people_20251231.csv", "people_20260101.csv", "companies_20251231.jsonl",
+            "companies_20260115.xlsx"} <= files
+    refresh = con.execute(f"""
+        SELECT count(*) FILTER (WHERE r.record_id IN (SELECT record_id FROM read_parquet(
+                   '{h.sources}/external_truth.parquet') WHERE file = 'people_20251231.csv')),
+               count(*)
+        FROM read_parquet('{h.sources}/external_truth.parquet') r
+        WHERE file = 'people_20260101.csv'""").fetchone()
+    assert refresh[0] > 0                       # known people delivered again (values change)

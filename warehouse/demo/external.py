@@ -91,7 +91,7 @@ def write_day(con: duckdb.DuckDBPyConnection, home: Home, customers: str, *, see
     register(con, seed, mess)
     customers = typed_customers(con, customers)
     counts: dict[str, int] = {}
-    since = (day - timedelta(days=1)).replace(day=1)
+    since = (day.replace(day=1) - timedelta(days=1)).replace(day=1)   # last month's 1st
     if day.day == 1:
         people.universe(con, customers, scale, start, day, "xp_universe")
         external_select.refresh_selection(con, "xp_universe", month_no(day), since,
