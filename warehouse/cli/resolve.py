@@ -56,7 +56,9 @@ def quality_cmd(home: HomeOpt = None) -> None:
         result = measure(con, "core.identity_link", "truth")
     finally:
         con.close()
-    keys = ["records", "links_true", "links_predicted", "precision", "recall",
-            "duplicate_pair_precision", "duplicate_pair_recall"]
-    print_rows(["entity", *keys], [(k, *[v.get(x) for x in keys]) for k, v in result.items()],
+    keys = {"records": "records", "links_true": "true links", "links_predicted": "links",
+            "precision": "precision", "recall": "recall", "duplicate_pair_precision": "dup P",
+            "duplicate_pair_recall": "dup R"}
+    print_rows(["entity", *keys.values()],
+               [(k, *[v.get(x) for x in keys]) for k, v in result.items()],
                title="Matching quality against the demo truth")
