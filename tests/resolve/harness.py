@@ -1,5 +1,5 @@
-"""Shared steps of the resolution tests: stage the demo's external files into a copy of the
-published snapshot with plain SQL (the file ingestion's stand-in) and compare with the truth."""
+"""Shared steps of the resolution tests: a writable copy of the published snapshot, and the
+demo's truth beside it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from warehouse import duck
 from warehouse.config import Home
 from warehouse.demo.external import TRUTH_FILE
 from warehouse.publish import SnapshotStore
-from warehouse.resolve.train import stage_landing
 
 
 def snapshot_copy(home: Home, target: Path) -> Path:
@@ -21,11 +20,6 @@ def snapshot_copy(home: Home, target: Path) -> Path:
     assert current is not None, "load the demo first"
     shutil.copy(home.snapshots / f"{current.id}.duckdb", target)
     return target
-
-
-def stage_external(con: duckdb.DuckDBPyConnection, home: Home) -> None:
-    """staging.current_ext_person / _company from the landing files."""
-    stage_landing(con, home)
 
 
 def truth(con: duckdb.DuckDBPyConnection, home: Home) -> str:

@@ -142,3 +142,22 @@ def test_lineage_names_the_winning_record(resolved):
     sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM core.profile_lineage")
                .fetchall()}
     assert sources == {"crm", "purchased_people", "purchased_companies"}
+
+
+def test_benchmark_staging_matches_the_file_contracts(resolved):
+    """The benchmark stages records with plain SQL; on the same files it must give what the
+    file contracts' rules give (so its P/R are measured on the same values)."""
+    from warehouse.demo import external_stage as es
+
+    h, con, _ = resolved
+    es.register(con)
+    archived = sorted((h.landing / "purchased_people" / "_archive").iterdir())[-1]
+    es.read_people_files(con, archived, "raw_people")
+    con.execute("CREATE TEMP TABLE plain AS " + es.latest(es.people_sql("raw_people", "T")))
+    cols = ["full_name", "gender", "birth_date", "phone", "email", "province_code", "city_name",
+            "address", "income_cny", "attitude_price", "as_of"]
+    diff = con.execute(f"""
+        SELECT count(*) FROM plain p FULL JOIN staging.current_ext_person s USING (record_id)
+        WHERE ({', '.join(f'p.{c}' for c in cols)}) IS DISTINCT FROM
+              ({', '.join(f's.{c}' for c in cols)})""").fetchone()[0]
+    assert diff == 0

@@ -16,17 +16,12 @@ HomeOpt = Annotated[str | None, typer.Option("--home", help="State folder (defau
 
 
 @resolve_app.command("train")
-def train_cmd(
-    from_landing: Annotated[bool, typer.Option(
-        help="Stage the demo's landing files first (plain SQL) instead of using staged data")]
-    = False,
-    home: HomeOpt = None,
-) -> None:
+def train_cmd(home: HomeOpt = None) -> None:
     """Re-estimate the Splink models from the served snapshot; writes schemas/resolve/*.json."""
     from warehouse.resolve.train import train_models
 
     with console.status("training matching models"):
-        written = train_models(config.home(home), from_landing=from_landing)
+        written = train_models(config.home(home))
     print_rows(["entity", "model"], [(k, str(p)) for k, p in written.items()],
                title="Models trained")
 

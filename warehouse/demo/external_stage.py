@@ -1,10 +1,12 @@
-"""Stage the demo's external rows with plain SQL, without the file ingestion: for the identity
-resolution tests and benchmark, which need staging.current_ext_person / _company built from
-the generator's own text (read back from the files, or straight from its tables).
+"""Stage the demo's external rows with plain SQL, without writing and ingesting files: for the
+identity resolution benchmark, which builds staging.current_ext_person for a million records
+straight from the generator's tables.
 
 The standardisation here is deliberately simple SQL (half-width, E.164 for Chinese numbers,
 listed date formats, province and city names from the demo geography). The warehouse's real
-path is the file contracts' rules; this only has to turn the demo's mess into the same shape.
+path is the file contracts' rules (warehouse/clean); this only has to turn the demo's mess
+into the same shape. `read_people_files` / `read_company_files` read the landing files back
+for checking the two paths against each other.
 """
 
 from __future__ import annotations

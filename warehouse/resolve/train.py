@@ -1,9 +1,8 @@
 """`crmwh resolve train`: re-estimate the Splink models from staged data and store them as
 JSON in schemas/resolve/ (the nightly load only predicts with them).
 
-Trains on a private copy of the served snapshot (Splink writes tables; readers never see
-them). `from_landing` stages the demo's landing files with the plain-SQL stand-in first,
-for a warehouse whose loads do not ingest files yet.
+Trains on a private copy of the served snapshot's staged records (Splink writes tables;
+readers never see them).
 """
 
 from __future__ import annotations
@@ -19,8 +18,7 @@ from warehouse.resolve import features, model, probabilistic, staged_kinds
 from warehouse.resolve.config import RESOLVE_DIR, load_settings
 
 
-def train_models(home: Home, *, from_landing: bool = False, folder: Path = RESOLVE_DIR,
-                 seed: int = 42) -> dict[str, Path]:
+def train_models(home: Home, *, folder: Path = RESOLVE_DIR, seed: int = 42) -> dict[str, Path]:
     """Train every entity kind with staged records; returns the model file per kind."""
     current = SnapshotStore(home).current()
     if current is None:
@@ -32,12 +30,10 @@ def train_models(home: Home, *, from_landing: bool = False, folder: Path = RESOL
     con = duck.connect(copy, temp_directory=home.work / "spill")
     try:
         con.execute(f"SET memory_limit = '{settings.memory_limit}'")
-        if from_landing:
-            stage_landing(con, home)
         kinds = staged_kinds(con, folder)
         if not kinds:
-            raise UserError("the served snapshot holds no staged external records to train on; "
-                            "load external files first (or use --from-landing for the demo's)")
+            raise UserError("the served snapshot holds no staged external records to train on: "
+                            "drop files into the landing folder and run `crmwh load` first")
         features.register_macros(con)
         written = {}
         for kind in kinds:
@@ -57,16 +53,3 @@ def train_models(home: Home, *, from_landing: bool = False, folder: Path = RESOL
         copy.unlink(missing_ok=True)
         shutil.rmtree(home.work / "spill", ignore_errors=True)
 
-
-def stage_landing(con, home: Home) -> None:
-    """staging.current_ext_person / _company from the demo's landing files (plain SQL)."""
-    from warehouse.demo import external_stage as es
-    from warehouse.demo.external import COMPANIES, PEOPLE
-
-    es.register(con)
-    es.read_people_files(con, home.landing / PEOPLE, "raw_people")
-    es.read_company_files(con, home.landing / COMPANIES, "raw_companies")
-    con.execute("CREATE OR REPLACE TABLE staging.current_ext_person AS "
-                + es.latest(es.people_sql("raw_people", "landing")))
-    con.execute("CREATE OR REPLACE TABLE staging.current_ext_company AS "
-                + es.latest(es.companies_sql("raw_companies", "landing")))
