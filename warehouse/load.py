@@ -30,6 +30,7 @@ from warehouse.files.archive import archive_after_publish
 from warehouse.files.ingest import ingest_files
 from warehouse.meta.dictionary import describe, write_into
 from warehouse.publish import Snapshot, SnapshotStore, writer_lock
+from warehouse.resolve import resolve_identities
 from warehouse.stage.schema import create_all
 
 Progress = Callable[[str], None]
@@ -163,6 +164,7 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
             say(f"fact {name}")
             changes[name] = update_fact(con, name, fact, model.dimensions, load_id=load_id,
                                         business_date=business_date)
+        say("resolve identities: " + resolve_identities(con, load_id=load_id).note)
         for name, c in changes.items():
             con.execute("INSERT OR REPLACE INTO meta.table_changes VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [load_id, f"core.{name}", c.rows_before, c.rows_deleted,
