@@ -106,7 +106,7 @@ def compile_family(family: FileFamily, file_name: str) -> Compiled:
     pairs = ", ".join(f"{lit(c)}, r.{alias}" for c, alias in raws)
     raw_json = (f"json_object('_file', {lit(file_name)}, '_file_row', r._file_row"
                 f"{', ' + pairs if pairs else ''})")
-    return Compiled(f"SELECT {select} FROM ({sql}) l ORDER BY l._file_row",
+    return Compiled(f"SELECT {select} FROM ({sql}) l",
                     tuple(problem_cols), raw_json)
 
 
