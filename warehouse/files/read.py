@@ -85,8 +85,8 @@ def transcode(path: Path, codec: str, work: Path, label: str | None = None) -> P
                     line += chunk[:max(exc.start, 0)].count(b"\n")
                     raise FileRejected(f"not valid {label or codec}: undecodable bytes {bad!r} at byte "
                                        f"{max(at, 0)} (line {line})") from exc
-                if codec == "utf-8-sig" or offset == 0:
-                    text = text.removeprefix("\ufeff") if offset == 0 else text
+                if offset == 0:  # a byte-order mark is not data, whatever the declared codec
+                    text = text.removeprefix("\ufeff")
                 out.write(text)
                 line += chunk.count(b"\n")
                 offset += len(chunk)
