@@ -50,6 +50,7 @@ CASES = [
     ([{"date": ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%d.%m.%Y"]}], "2024/2/29", date(2024, 2, 29)),
     ([{"date": ["%Y-%m-%d", "%Y年%m月%d日"]}], "1985年03月04日", date(1985, 3, 4)),
     ([{"date": ["%d.%m.%Y"]}], "04.03.1985", date(1985, 3, 4)),
+    ([{"date": ["%Y-%m-%d"]}], "2025-1-5", date(2025, 1, 5)),
     ([{"decimal": {"thousands": ",", "point": "."}}], "1,234,567.89", Decimal("1234567.89")),
     ([{"decimal": {"thousands": ",", "point": "."}}], "￥1,234", Decimal("1234")),
     ([{"decimal": {"thousands": ",", "point": "."}}], "RMB 12.50", Decimal("12.5")),
@@ -86,6 +87,8 @@ FAILURES = [
     (["phone_e164"], "138 0013 800", "is not a phone number"),
     (["email"], "bad@", "is not an e-mail address"),
     ([{"date": ["%Y-%m-%d"]}], "2025-02-30", "is not a date (rule date ['%Y-%m-%d'])"),
+    ([{"date": ["%Y-%m-%d"]}], "2025/01/05", "is not a date"),   # a form not declared
+    ([{"date": ["%Y/%m/%d"]}], "2025-01-05", "is not a date"),
     ([{"date": {"formats": ["%Y-%m-%d"], "not_after": "today"}}], "2999-01-01", "not after today"),
     ([{"decimal": {"thousands": ","}}], "1,2,3", "is not an amount"),
     ([{"decimal": {"thousands": ",", "min": 0}}], "-5", "is not an amount (rule decimal, >= 0"),

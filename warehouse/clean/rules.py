@@ -101,8 +101,12 @@ def email(x: str, _: Any = None) -> str:
 
 
 def date_(x: str, args: DateArgs) -> str:
-    formats = ", ".join(lit(f) for f in args.formats)
-    parsed = f"CAST(try_strptime({x}, [{formats}]) AS DATE)"
+    others = [f for f in args.formats if f != "%Y-%m-%d"]
+    parsed = (f"CAST(try_strptime({x}, [{', '.join(lit(f) for f in others)}]) AS DATE)"
+              if others else "NULL::DATE")
+    if len(others) < len(args.formats):  # ISO dates by the fast cast (strptime is ~5x slower)
+        parsed = (f"CASE WHEN regexp_full_match({x}, '[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}') "
+                  f"THEN TRY_CAST({x} AS DATE) ELSE {parsed} END")
     conditions = []
     if args.not_after:
         conditions.append(f"{parsed} <= {_bound_sql(args.not_after)}")

@@ -27,7 +27,7 @@ from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.extract.run import BatchRecord
 from warehouse.files import landing, manifest
-from warehouse.files.read import RAW_TABLE, FileRejected, Ragged, read_file
+from warehouse.files.read import FileRejected, Ragged, drop_raw, read_file
 from warehouse.stage.apply import RowLineage, TableCounts, retire_rows, stage_table
 from warehouse.stage.schema import current_table
 
@@ -127,7 +127,7 @@ def _stage(con: duckdb.DuckDBPyConnection, source: FileSource, family: FileFamil
     ensure_reference_tables(con, family)
     compiled = compile_family(family, file_name)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {CLEAN_TABLE} AS {compiled.select}")
-    con.execute(f"DROP TABLE {RAW_TABLE}")
+    drop_raw(con)
     dup = _flag_conflicting_keys(con, family, file_name)
     # row_key is evaluated over the typed rows, the rest over the cleaned ones (alias r).
     key_text = " || '|' || ".join(f"coalesce(CAST({q(k)} AS VARCHAR), '∅')" for k in entity.key)

@@ -60,8 +60,18 @@ def read_file(con: duckdb.DuckDBPyConnection, family: FileFamily, path: Path,
         raise FileRejected("empty file (0 bytes)")
     reader = {"csv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet,
               "xlsx": _read_xlsx}[family.format]
-    con.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
+    drop_raw(con)
     return reader(con, family, path, work)
+
+
+def drop_raw(con: duckdb.DuckDBPyConnection) -> None:
+    """_file_raw is a view over _file_raw_rows, or a table (rows renumbered, other formats)."""
+    for kind in ("VIEW", "TABLE"):
+        try:
+            con.execute(f"DROP {kind} IF EXISTS {RAW_TABLE}")
+        except duckdb.CatalogException:
+            continue  # it is the other kind
+    con.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}_rows")
 
 
 # ---------------------------------------------------------------- encoding
@@ -232,9 +242,10 @@ def _csv_into_table(con: duckdb.DuckDBPyConnection, family: FileFamily, path: Pa
 
 def _number_rows(con: duckdb.DuckDBPyConnection, skipped: list[int], total: int) -> None:
     """Add _file_row: the table holds the good rows in file order; skipped rows leave gaps."""
-    if not skipped:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS "
-                    f"SELECT rowid + 1 AS _file_row, * FROM {RAW_TABLE}")
+    if not skipped:  # the common case: a view, no copy (rowid follows file order)
+        con.execute(f"ALTER TABLE {RAW_TABLE} RENAME TO {RAW_TABLE}_rows")
+        con.execute(f"CREATE TEMP VIEW {RAW_TABLE} AS "
+                    f"SELECT rowid + 1 AS _file_row, * FROM {RAW_TABLE}_rows")
         return
     gaps = ", ".join(str(r) for r in skipped)
     con.execute(
