@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,8 +27,8 @@ class Params:
     def literal(self, name: str) -> str:
         if name == "business_date":
             return f"DATE '{self.business_date.isoformat()}'"
-        if name == "business_end":
-            end = datetime.combine(self.business_date + timedelta(days=1), datetime.min.time())
+        if name == "business_end":   # the last instant of the business date (max is inclusive)
+            end = datetime.combine(self.business_date, datetime.max.time())
             return f"TIMESTAMP '{end.isoformat(sep=' ')}'"
         return lit(self.load_id)
 
@@ -65,7 +65,7 @@ def _text(expr: str) -> str:
 
 
 def _not_null(e: Expectation, p: Params, universe: str) -> RowCheck:
-    return RowCheck(f"{_col(e)} IS NULL", "NULL")
+    return RowCheck(f"{_col(e)} IS NULL", "'NULL'")
 
 
 def _in_set(e: Expectation, p: Params, universe: str) -> RowCheck:
