@@ -10,12 +10,14 @@ import typer
 
 from warehouse import config
 from warehouse.cli.output import console, err_console, print_rows
+from warehouse.cli.quarantine import quarantine_app
 from warehouse.errors import UserError
 
 app = typer.Typer(help="CRM analytics warehouse.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 demo_app = typer.Typer(help="Demo source databases (CRM and ERP).", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
+app.add_typer(quarantine_app, name="quarantine")
 
 HomeOpt = Annotated[str | None, typer.Option("--home", help="State folder (default $CRMWH_HOME)")]
 
