@@ -144,9 +144,18 @@ def rollback_cmd(
 
 
 @app.command("docs")
-def docs_cmd(home: HomeOpt = None) -> None:
-    """Write the data dictionary as HTML and Markdown."""
+def docs_cmd(
+    quality: Annotated[bool, typer.Option("--quality", help="GX Data Docs of a load's expectation "
+                                                           "results instead")] = False,
+    load: Annotated[str | None, typer.Option("--load", help="with --quality: load id")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Write the data dictionary as HTML and Markdown (or, with --quality, GX Data Docs)."""
     from warehouse.meta.dictionary import write_docs
+
+    if quality:
+        from warehouse.cli.quarantine import quality_docs
+        return quality_docs(config.home(home), load)
 
     paths = write_docs(config.home(home))
     for path in paths:

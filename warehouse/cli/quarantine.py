@@ -139,3 +139,23 @@ def show_quality(con, load_id: str) -> None:
         print_rows(["suite", "expectation", "severity", "observed", "quarantined", "sample"],
                    [(r.suite, r.expectation, r.severity, r.observed, r.quarantined,
                      ", ".join(r.sample[:3])) for r in failed], title="Failed expectations")
+
+
+def quality_docs(home: config.Home, load_id: str | None) -> None:
+    """`crmwh docs --quality`: the load's report page and GX Data Docs of the same results."""
+    from warehouse.errors import NoSnapshotError
+    from warehouse.publish import SnapshotStore
+    from warehouse.quality import gx_docs, report
+    from warehouse.quality.results import read_snapshot
+
+    current = SnapshotStore(home).current()
+    if current is None:
+        raise NoSnapshotError("no snapshot published yet: run `crmwh load`")
+    load_id, found = read_snapshot(current.path, load_id)
+    if not found:
+        raise UserError(f"the served snapshot holds no expectation results for load {load_id}")
+    page = report.write_report(home, load_id, found, "published")
+    console.print(f"wrote {page}")
+    with console.status("rendering Great Expectations Data Docs"):
+        index = gx_docs.build(home, load_id, found)
+    console.print(f"wrote {index}")
