@@ -24,7 +24,7 @@ from warehouse.quality.evaluate import ExpectationResult, Target, evaluate
 from warehouse.quality.quarantine import move_rows
 from warehouse.quality.release import apply_releases
 
-__all__ = ["apply_releases", "run_core_gates", "run_staging_gates"]
+__all__ = ["begin", "run_core_gates", "run_staging_gates"]
 from warehouse.quality.sql import Params
 from warehouse.quality.suite import Suite, check_tables, load_suites
 from warehouse.stage.schema import current_table
@@ -34,6 +34,14 @@ def _suites(model: Model, schema: str) -> list[Suite]:
     suites = load_suites()
     check_tables(suites, set(model.staging.entities))
     return [s for s in suites.values() if s.schema == schema]
+
+
+def begin(con: duckdb.DuckDBPyConnection, home: Home, model: Model,
+          load_id: str) -> list[BatchRecord]:
+    """At the start of a build: refuse invalid suites before anything is read, then re-stage
+    the rows of pending release requests (one batch record per entity released)."""
+    _suites(model, "staging")
+    return apply_releases(con, home, model.staging, load_id)
 
 
 def _staging_target(entity: str, keys: tuple[str, ...], load_id: str) -> Target:
