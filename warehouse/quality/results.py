@@ -30,14 +30,20 @@ COLUMNS = ("suite", "expectation", "expectation_type", "column_name", "severity"
 
 
 def store(con: duckdb.DuckDBPyConnection, load_id: str, results: list[ExpectationResult]) -> None:
+    """One statement for all rows (row-by-row inserts cost ~40 ms each on a build file)."""
     con.execute(DDL)
+    if not results:
+        return
+    con.execute("DELETE FROM meta.expectation_results WHERE load_id = ? AND suite IN "
+                "(SELECT unnest(?))", [load_id, sorted({r.suite for r in results})])
+    row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON, now())"
+    params = []
     for r in results:
-        con.execute(
-            "INSERT OR REPLACE INTO meta.expectation_results VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [load_id, r.suite, r.expectation, r.type, r.column, r.severity, r.on_fail, r.success,
-             r.element_count, r.unexpected_count, r.unexpected_percent, r.quarantined,
-             r.observed, r.sample, json.dumps(r.kwargs, default=str)])
+        params += [load_id, r.suite, r.expectation, r.type, r.column, r.severity, r.on_fail,
+                   r.success, r.element_count, r.unexpected_count, r.unexpected_percent,
+                   r.quarantined, r.observed, r.sample, json.dumps(r.kwargs, default=str)]
+    con.execute("INSERT INTO meta.expectation_results VALUES "
+                + ", ".join([row] * len(results)), params)
 
 
 def has_results(con: duckdb.DuckDBPyConnection) -> bool:
