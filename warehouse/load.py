@@ -26,6 +26,8 @@ from warehouse.core.facts import create_fact, update_fact
 from warehouse.core.reconcile import reconcile_customers
 from warehouse.errors import LoadError, WarehouseError
 from warehouse.extract.run import BatchRecord, extract_source, latest_business_time, record_batches
+from warehouse.files.archive import archive_after_publish
+from warehouse.files.ingest import ingest_files
 from warehouse.meta.dictionary import describe, write_into
 from warehouse.publish import Snapshot, SnapshotStore, writer_lock
 from warehouse.quality import gates
@@ -119,6 +121,7 @@ def run_load(home: Home, business_date: date | None = None, *,
             runlog.record(home, load_id=load_id, business_date=business_date, status="failed",
                           error=str(exc) if isinstance(exc, WarehouseError) else repr(exc))
             raise
+        archive_after_publish(home, snapshot, load_id, say)
         duration = time.perf_counter() - started
         runlog.record(home, load_id=load_id, business_date=business_date, status="published",
                       snapshot=snapshot.id, duration_s=round(duration, 2))
@@ -147,6 +150,8 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
         for source in sources.values():
             batches += extract_source(con, home, load_id=load_id, source=source,
                                       staging=model.staging, high=high, progress=say)
+        batches += ingest_files(con, home, sources, staging=model.staging, load_id=load_id,
+                                progress=say)
         record_batches(con, load_id, batches)
         say("staging gates")
         gates.run_staging_gates(con, home, model, load_id, business_date, batches)
