@@ -42,6 +42,8 @@ def ensure_table(con: duckdb.DuckDBPyConnection, name: str, entity: Entity) -> N
     cols += entity_columns_sql(entity)
     cols += [f"{q(n)} {t.replace(' NOT NULL', '')}" for n, t in STAGING_META_COLUMNS.items()]
     con.execute(f"CREATE TABLE IF NOT EXISTS {quarantine_table(name)} ({', '.join(cols)})")
+    for col in cols[len(QUARANTINE_COLUMNS):]:   # added to the entity or staging since
+        con.execute(f"ALTER TABLE {quarantine_table(name)} ADD COLUMN IF NOT EXISTS {col}")
 
 
 def quarantined_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -85,12 +87,13 @@ def move_rows(con: duckdb.DuckDBPyConnection, *, name: str, entity: Entity, load
         f"{lit(prefix)} || ({start} + row_number() OVER (ORDER BY {', '.join('c.' + q(k) for k in keys)}))"
         f" AS quarantine_id, {lit(load_id)} AS load_id, k.failures, c.* "
         f"FROM {current} c JOIN _q_keys k ON {match} WHERE c._batch_id = {lit(load_id)}")
-    origin = "c._source, c._source_table"
+    # A file's batch is named after the file; a database table's after the table.
+    origin = "c._source, coalesce(c._file, c._source_table)"
     if released:
         rel = " AND ".join(f"x.{q(k)} = c.{q(k)}" for k in [*keys, "_row_hash"])
         is_rel = f"EXISTS (SELECT 1 FROM {released} x WHERE {rel})"
         origin = (f"CASE WHEN {is_rel} THEN 'quarantine' ELSE c._source END, "
-                  f"CASE WHEN {is_rel} THEN {lit(name)} ELSE c._source_table END")
+                  f"CASE WHEN {is_rel} THEN {lit(name)} ELSE coalesce(c._file, c._source_table) END")
     moved = {(s, t): n for s, t, n in con.execute(
         f"SELECT {origin}, count(*) FROM {current} c WHERE {mine} GROUP BY ALL").fetchall()}
     con.execute(f"DELETE FROM {current} c WHERE {mine}")

@@ -25,7 +25,7 @@ from warehouse.contracts.staging import StagingModel
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.extract.run import BatchRecord
-from warehouse.quality.quarantine import quarantine_table, quarantined_tables
+from warehouse.quality.quarantine import QUARANTINE_COLUMNS, quarantine_table, quarantined_tables
 from warehouse.stage.apply import TableCounts
 from warehouse.stage.schema import current_table, superseded_table
 
@@ -149,9 +149,10 @@ def _restage(con: duckdb.DuckDBPyConnection, staging: StagingModel, entity: str,
     in_restage = f"EXISTS (SELECT 1 FROM ({restage}) x WHERE {match})"
     con.execute(f"INSERT INTO {sup_t} SELECT * FROM {cur_t} c WHERE {in_restage}")
     con.execute(f"DELETE FROM {cur_t} c WHERE {in_restage}")
-    cols = ", ".join(q(c) for c in ent.columns)
-    con.execute(f"INSERT INTO {cur_t} SELECT {cols}, {lit(load_id)}, _source, _source_table, "
-                f"_watermark, _deleted, _row_hash FROM ({restage})")
+    quarantine_only = ", ".join(q(c) for c in (*QUARANTINE_COLUMNS, "_req", "_latest",
+                                                 "_batch_id"))
+    con.execute(f"INSERT INTO {cur_t} BY NAME SELECT * EXCLUDE ({quarantine_only}), "
+                f"{lit(load_id)} AS _batch_id FROM ({restage})")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {q('_released_' + entity)} AS "
                 f"SELECT {', '.join(q(k) for k in keys)}, _row_hash FROM ({restage})")
     con.execute(f"UPDATE {qt} x SET released_in = {lit(load_id)}, released_by = o._req, "
