@@ -30,6 +30,7 @@ from warehouse.files.archive import archive_after_publish
 from warehouse.files.ingest import ingest_files
 from warehouse.meta.dictionary import describe, write_into
 from warehouse.publish import Snapshot, SnapshotStore, writer_lock
+from warehouse.quality import gates
 from warehouse.resolve import resolve_identities
 from warehouse.stage.schema import create_all
 
@@ -146,13 +147,15 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
         con.execute("INSERT INTO meta.loads VALUES (?, ?, ?, ?, NULL, 'building', NULL)",
                     [load_id, business_date, base.id if base else None, started_at])
         high = datetime.combine(business_date + timedelta(days=1), datetime.min.time())
-        batches: list[BatchRecord] = []
+        batches: list[BatchRecord] = gates.begin(con, home, model, load_id)
         for source in sources.values():
             batches += extract_source(con, home, load_id=load_id, source=source,
                                       staging=model.staging, high=high, progress=say)
         batches += ingest_files(con, home, sources, staging=model.staging, load_id=load_id,
                                 progress=say)
         record_batches(con, load_id, batches)
+        say("staging gates")
+        gates.run_staging_gates(con, home, model, load_id, business_date, batches)
         say("reconcile customers")
         matches = reconcile_customers(con, model.reconciliation)
         changes: dict[str, ChangeCounts] = {}
@@ -170,6 +173,8 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
                         [load_id, f"core.{name}", c.rows_before, c.rows_deleted,
                          c.rows_inserted, c.rows_updated, c.rows_after])
         write_into(con, describe(sources, model))
+        say("core gates")
+        gates.run_core_gates(con, home, model, load_id, business_date)
         say("checks")
         checks = run_checks(con, model, load_id)
         failed = [c for c in checks if not c.passed and c.severity == "blocking"]
