@@ -42,6 +42,7 @@ def baseline(path: Path, encoding: str, work: Path) -> dict:
     For GBK: with DuckDB's encodings extension, and (what ours does) Python-decoded to UTF-8
     first; the extension's result is recorded even when it fails."""
     out: dict = {}
+    work.mkdir(parents=True, exist_ok=True)
     con = duck.connect(work / f"baseline-{encoding}.duckdb")
     try:
         started = time.perf_counter()
@@ -70,6 +71,7 @@ def baseline(path: Path, encoding: str, work: Path) -> dict:
 
 
 def ours(path: Path, encoding: str, work: Path) -> tuple[float, dict]:
+    work.mkdir(parents=True, exist_ok=True)
     home = Home(work / f"home-{encoding}").ensure()
     source = _contract(encoding)
     landing = home.landing / source.source
@@ -93,14 +95,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--encodings", default="utf-8,gbk")
+    parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory(prefix="crmwh-bench-ingest-") as tmp:
         work = Path(tmp)
         for encoding in args.encodings.split(","):
             path = write_people(work / f"people_20250101_{encoding}.csv", args.rows, encoding)
-            base = baseline(path, encoding, work)
-            our_s, counts = ours(path, encoding, work)
+            # Alternate baseline and ours, best of --repeat each: the machine is shared.
+            bases, mine = [], []
+            for i in range(args.repeat):
+                bases.append(baseline(path, encoding, work / f"b{i}"))
+                mine.append(ours(path, encoding, work / f"o{i}"))
+            base = min(bases, key=lambda b: b.get("duckdb_s") or b["python_decode_then_duckdb_s"])
+            our_s, counts = min(mine, key=lambda m: m[0])
             base_s = base.get("duckdb_s") or base["python_decode_then_duckdb_s"]
             row = {"encoding": encoding, "rows": base["rows"], "bytes": path.stat().st_size,
                    "baseline": {k: round(v, 2) if isinstance(v, float) else v
