@@ -154,10 +154,6 @@ def load_source(path: Path) -> Source | FileSource:
     return source.model_copy(update={"path": path})
 
 
-def database_sources(sources: dict[str, Source | FileSource]) -> dict[str, Source]:
-    return {n: s for n, s in sources.items() if isinstance(s, Source)}
-
-
 def load_sources(directory: Path) -> dict[str, Source | FileSource]:
     """Every source contract in a folder, keyed by source name; names must be unique."""
     found: dict[str, Source | FileSource] = {}
