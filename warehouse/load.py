@@ -27,8 +27,12 @@ from warehouse.core.reconcile import reconcile_customers
 from warehouse.cube.views import create_cube_views
 from warehouse.errors import LoadError, WarehouseError
 from warehouse.extract.run import BatchRecord, extract_source, latest_business_time, record_batches
+from warehouse.files.archive import archive_after_publish
+from warehouse.files.ingest import ingest_files
 from warehouse.meta.dictionary import describe, write_into
 from warehouse.publish import Snapshot, SnapshotStore, writer_lock
+from warehouse.quality import gates
+from warehouse.resolve import resolve_identities
 from warehouse.stage.schema import create_all
 
 Progress = Callable[[str], None]
@@ -119,6 +123,7 @@ def run_load(home: Home, business_date: date | None = None, *,
             runlog.record(home, load_id=load_id, business_date=business_date, status="failed",
                           error=str(exc) if isinstance(exc, WarehouseError) else repr(exc))
             raise
+        archive_after_publish(home, snapshot, load_id, say)
         duration = time.perf_counter() - started
         runlog.record(home, load_id=load_id, business_date=business_date, status="published",
                       snapshot=snapshot.id, duration_s=round(duration, 2))
@@ -143,11 +148,15 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
         con.execute("INSERT INTO meta.loads VALUES (?, ?, ?, ?, NULL, 'building', NULL)",
                     [load_id, business_date, base.id if base else None, started_at])
         high = datetime.combine(business_date + timedelta(days=1), datetime.min.time())
-        batches: list[BatchRecord] = []
+        batches: list[BatchRecord] = gates.begin(con, home, model, load_id)
         for source in sources.values():
             batches += extract_source(con, home, load_id=load_id, source=source,
                                       staging=model.staging, high=high, progress=say)
+        batches += ingest_files(con, home, sources, staging=model.staging, load_id=load_id,
+                                progress=say)
         record_batches(con, load_id, batches)
+        say("staging gates")
+        gates.run_staging_gates(con, home, model, load_id, business_date, batches)
         say("reconcile customers")
         matches = reconcile_customers(con, model.reconciliation)
         changes: dict[str, ChangeCounts] = {}
@@ -159,6 +168,7 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
             say(f"fact {name}")
             changes[name] = update_fact(con, name, fact, model.dimensions, load_id=load_id,
                                         business_date=business_date)
+        say("resolve identities: " + resolve_identities(con, load_id=load_id).note)
         for name, c in changes.items():
             con.execute("INSERT OR REPLACE INTO meta.table_changes VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [load_id, f"core.{name}", c.rows_before, c.rows_deleted,
@@ -166,6 +176,8 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
         say("cube views")
         create_cube_views(con)  # schema `cubes`: one view per cube, inside the snapshot
         write_into(con, describe(sources, model))
+        say("core gates")
+        gates.run_core_gates(con, home, model, load_id, business_date)
         say("checks")
         checks = run_checks(con, model, load_id)
         failed = [c for c in checks if not c.passed and c.severity == "blocking"]

@@ -21,6 +21,7 @@ from dagster import (
     multi_asset,
 )
 
+from pipelines.assets.quality import quality_check_results, quality_check_specs
 from warehouse.errors import SourceUnavailableError
 from warehouse.load import load_contracts
 
@@ -67,9 +68,10 @@ def _dedupe(specs: list[AssetSpec]) -> list[AssetSpec]:
 
 
 SPECS, CHECK_SPECS = _specs()
+QUALITY_SPECS = quality_check_specs(SPECS)
 
 
-@multi_asset(specs=SPECS, check_specs=CHECK_SPECS, partitions_def=PARTITIONS,
+@multi_asset(specs=SPECS, check_specs=CHECK_SPECS + QUALITY_SPECS, partitions_def=PARTITIONS,
              required_resource_keys={"warehouse"}, can_subset=False, name="nightly_load",
              op_tags={"warehouse/writer": "true"})
 def nightly_load(context: AssetExecutionContext):
@@ -104,7 +106,10 @@ def nightly_load(context: AssetExecutionContext):
                            passed=not unbalanced,
                            severity=AssetCheckSeverity.ERROR,
                            metadata={"batches": len(result.batches),
-                                     "unbalanced": [f"{b.source}.{b.table}" for b in unbalanced]})
+                                     "unbalanced": [f"{b.source}.{b.table}" for b in unbalanced],
+                                     "quarantined": sum(b.counts.rows_quarantined
+                                                        for b in result.batches)})
     failed = [c.name for c in result.checks if not c.passed]
     yield AssetCheckResult(check_name="checks_passed", asset_key=SNAPSHOT, passed=not failed,
                            metadata={"checks": len(result.checks), "failed": failed})
+    yield from quality_check_results(result, QUALITY_SPECS)

@@ -11,12 +11,16 @@ import typer
 from warehouse import config
 from warehouse.cli import cube as cube_cli
 from warehouse.cli.output import console, err_console, print_rows
+from warehouse.cli.quarantine import quarantine_app
+from warehouse.cli.resolve import resolve_app
 from warehouse.errors import UserError
 
 app = typer.Typer(help="CRM analytics warehouse.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 demo_app = typer.Typer(help="Demo source databases (CRM and ERP).", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
+app.add_typer(resolve_app, name="resolve")
+app.add_typer(quarantine_app, name="quarantine")
 
 HomeOpt = Annotated[str | None, typer.Option("--home", help="State folder (default $CRMWH_HOME)")]
 
@@ -150,9 +154,18 @@ def rollback_cmd(
 
 
 @app.command("docs")
-def docs_cmd(home: HomeOpt = None) -> None:
-    """Write the data dictionary as HTML and Markdown."""
+def docs_cmd(
+    quality: Annotated[bool, typer.Option("--quality", help="GX Data Docs of a load's expectation "
+                                                           "results instead")] = False,
+    load: Annotated[str | None, typer.Option("--load", help="with --quality: load id")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Write the data dictionary as HTML and Markdown (or, with --quality, GX Data Docs)."""
     from warehouse.meta.dictionary import write_docs
+
+    if quality:
+        from warehouse.cli.quarantine import quality_docs
+        return quality_docs(config.home(home), load)
 
     paths = write_docs(config.home(home))
     for path in paths:

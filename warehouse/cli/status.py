@@ -53,5 +53,7 @@ def show_status(home: Home) -> None:
                        title=f"ERP debtors not matched to a CRM customer ({len(unmatched)}, first 10)")
         if failing:
             print_rows(["check", "detail"], failing, title="Failed checks")
+        from warehouse.cli.quarantine import show_quality
+        show_quality(con, load_id)
     finally:
         con.close()

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from warehouse.contracts.loader import parse
+from warehouse.contracts.loader import parse, read_yaml
 from warehouse.contracts.types import normalise_type
 from warehouse.errors import ContractError
+
+if TYPE_CHECKING:
+    from warehouse.contracts.files import FileSource
 
 
 class Frozen(BaseModel):
@@ -140,14 +143,20 @@ class Source(Frozen):
         return {t.stage: t for t in self.tables.values()}
 
 
-def load_source(path: Path) -> Source:
-    source = parse(Source, path)
+def load_source(path: Path) -> Source | FileSource:
+    """A contract of its declared kind: database (the default) or file."""
+    from warehouse.contracts.files import FileSource
+
+    data = read_yaml(path)
+    kinds: dict[str, type[Source] | type[FileSource]] = {"database": Source, "file": FileSource}
+    model = kinds.get(str(data.get("kind", "database")), Source)  # an unknown kind: Source says so
+    source = parse(model, path, data)
     return source.model_copy(update={"path": path})
 
 
-def load_sources(directory: Path) -> dict[str, Source]:
+def load_sources(directory: Path) -> dict[str, Source | FileSource]:
     """Every source contract in a folder, keyed by source name; names must be unique."""
-    found: dict[str, Source] = {}
+    found: dict[str, Source | FileSource] = {}
     for path in sorted(directory.glob("*.yaml")):
         source = load_source(path)
         if source.source in found:

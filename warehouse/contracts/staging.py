@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from warehouse.contracts.loader import parse
 from warehouse.contracts.sources import Column, Source, expand_columns
 from warehouse.errors import ContractError
+
+if TYPE_CHECKING:
+    from warehouse.contracts.files import FileSource
 
 
 class Entity(BaseModel):
@@ -37,6 +41,9 @@ def load_staging(path: Path) -> StagingModel:
 def check_mappings(staging: StagingModel, sources: dict[str, Source]) -> None:
     """Every source table feeds a known entity, and every entity column has a source expression."""
     for source in sources.values():
+        if source.kind == "file":
+            check_file_columns(staging, source)
+            continue
         for table in source.tables.values():
             where = f"{source.path}: tables.{table.name}"
             entity = staging.entities.get(table.stage)
@@ -53,3 +60,24 @@ def check_mappings(staging: StagingModel, sources: dict[str, Source]) -> None:
                         f"{where}: entity {table.stage!r} column {column!r} has no source: "
                         f"add a column of that name or a mapping expression"
                     )
+
+
+def check_file_columns(staging: StagingModel, source: FileSource) -> None:
+    """Each family feeds a known entity with known columns; uncovered columns must be nullable."""
+    for family in source.files.values():
+        where = f"{source.path}: files.{family.name}"
+        entity = staging.entities.get(family.stage)
+        if entity is None:
+            raise ContractError(f"{where}.stage: unknown staging entity {family.stage!r}; "
+                                f"known: {', '.join(sorted(staging.entities))}")
+        for column in family.columns:
+            if column not in entity.columns:
+                raise ContractError(f"{where}.columns.{column}: entity {family.stage!r} has no "
+                                    f"column {column!r}; known: {', '.join(entity.columns)}")
+        if tuple(family.key) != tuple(entity.key):
+            raise ContractError(f"{where}.key: {list(family.key)} differs from entity "
+                                f"{family.stage!r}'s key {list(entity.key)}")
+        for column, spec in entity.columns.items():
+            if column not in family.columns and not spec.nullable:
+                raise ContractError(f"{where}.columns: entity {family.stage!r} column "
+                                    f"{column!r} is required (not null) but has no source")

@@ -15,6 +15,7 @@ from warehouse.demo import (
     daily_people,
     daily_sales,
     daily_service,
+    external,
     reference,
     workspace,
 )
@@ -63,6 +64,9 @@ def advance(home: Home, days: int, crm_url: str | None, erp_url: str | None,
             x = Day(con, crm, erp, clock, day, counts, progress)
             for step in STEPS:
                 step(x)
+            counts.setdefault("landing", {}).update(external.write_day(
+                con, home, crm.ref("customers"), seed=clock.seed, scale=clock.scale,
+                start=clock.start, day=day))
             moved = Clock(day, clock.seed, clock.scale, clock.start)
             write(con, crm, moved)
             write(con, erp, moved)

@@ -12,7 +12,7 @@ from datetime import datetime
 import duckdb
 
 from warehouse.config import Home
-from warehouse.demo import ddl, erp, marketing, orders, people, reference, service
+from warehouse.demo import ddl, erp, external, marketing, orders, people, reference, service
 from warehouse.demo.behaviour import build_profile
 from warehouse.demo.calendar import build_days
 from warehouse.demo.clock import Clock
@@ -63,6 +63,9 @@ def init(home: Home, p: DemoParams, crm_url: str | None, erp_url: str | None,
         _service(con, write, t)
         _marketing(con, p, write, t)
         _erp(con, p, write, t)
+        write.counts["landing"] = external.write_init(
+            con, home, targets["crm"].ref("customers"), seed=p.seed, scale=p.scale,
+            start=p.start, as_of=p.as_of)
         for target in targets.values():
             write_clock(con, target, Clock(p.as_of, p.seed, p.scale, p.start))
             ddl.create_indexes(con, target)

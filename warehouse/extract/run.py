@@ -108,6 +108,8 @@ def extract_source(con: duckdb.DuckDBPyConnection, home: Home, *, load_id: str, 
                    staging: StagingModel, high: datetime,
                    progress: Progress | None = None) -> list[BatchRecord]:
     """Drift-check, then extract each table of `source` up to (not including) `high`."""
+    if source.kind != "database":  # file sources come in through warehouse.files.ingest
+        return []
     reader = open_source(con, home, source)
     try:
         reports = {r.table: r for r in check_drift(reader, source)}
@@ -132,6 +134,8 @@ def latest_business_time(con: duckdb.DuckDBPyConnection, home: Home,
     """The newest watermark across every incremental table of every source."""
     latest: datetime | None = None
     for source in sources.values():
+        if source.kind != "database":
+            continue
         reader = open_source(con, home, source)
         try:
             for table in source.tables.values():

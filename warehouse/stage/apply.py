@@ -11,12 +11,26 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse.contracts.files import FileFamily, FileSource
 from warehouse.contracts.sources import Source, SourceTable
 from warehouse.contracts.staging import Entity
 from warehouse.contracts.types import duckdb_type
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.stage.schema import current_table, superseded_table
+
+
+@dataclass(frozen=True)
+class RowLineage:
+    """What a file source adds to a staged row: where it came from, and problems found
+    before typing (a standardisation rule that could not read a value). SQL over the relation."""
+
+    file: str                      # expression for _file
+    row: str                       # expression for _file_row
+    problems: tuple[str, ...] = ()  # each a VARCHAR expression, NULL when fine
+    raw: str = "to_json(r)"        # the row as JSON, as the file had it
+    row_key: str = "NULL"          # the key as text, for quarantine.source_rows.row_key
+    prefix: str = ""               # leads each typing problem: "file <f> row <n> field "
 
 
 @dataclass
@@ -32,10 +46,13 @@ class TableCounts:
         return self.rows_extracted == self.rows_loaded + self.rows_merged + self.rows_quarantined
 
 
-def _typed_select(entity: Entity, table: SourceTable,
-                  missing: set[str]) -> tuple[str, str, str]:
-    """Typed entity columns, a cheap per-row 'is bad' test, and the problems list for bad rows."""
+def _typed_select(entity: Entity, table: SourceTable | FileFamily, missing: set[str],
+                  extra_problems: tuple[str, ...] = (),
+                  prefix: str = "") -> tuple[str, str, str]:
+    """Typed entity columns, a cheap per-row 'is bad' test, and the problems list for bad rows.
+    `prefix` (SQL) leads each typing problem, e.g. "file f.csv row 7 field "."""
     typed, bad, problems = [], [], []
+    lead = f"{prefix} || " if prefix else ""
     for name, col in entity.columns.items():
         source_expr = table.mapping.get(name) or ("NULL" if name in missing else q(name))
         cast = f"TRY_CAST(({source_expr}) AS {duckdb_type(col.type)})"
@@ -43,27 +60,35 @@ def _typed_select(entity: Entity, table: SourceTable,
         bad.append(f"(({source_expr}) IS NOT NULL AND {cast} IS NULL)")
         problems.append(
             f"CASE WHEN ({source_expr}) IS NOT NULL AND {cast} IS NULL THEN "
-            f"{lit(name + ': expected ' + col.type + ', got ')} || CAST(({source_expr}) AS VARCHAR) "
-            f"END"
+            f"{lead}{lit(name + ': expected ' + col.type + ', got ')} || "
+            f"CAST(({source_expr}) AS VARCHAR) END"
         )
         if not col.nullable or name in entity.key:
             bad.append(f"(({source_expr}) IS NULL)")
             problems.append(f"CASE WHEN ({source_expr}) IS NULL THEN "
-                            f"{lit(name + ': expected a value, got NULL')} END")
+                            f"{lead}{lit(name + ': expected a value, got NULL')} END")
+    bad += [f"(({p}) IS NOT NULL)" for p in extra_problems]
+    problems += list(extra_problems)
     problem_list = f"list_filter([{', '.join(problems)}], x -> x IS NOT NULL)"
     return ", ".join(typed), " OR ".join(bad), problem_list
 
 
-def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source,
-                table: SourceTable, entity_name: str, entity: Entity, relation: str,
-                missing: set[str]) -> TableCounts:
+def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source | FileSource,
+                table: SourceTable | FileFamily, entity_name: str, entity: Entity,
+                relation: str, missing: set[str],
+                lineage: RowLineage | None = None) -> TableCounts:
     """Stage the rows of `relation` (a SELECT over the source table) into the entity's tables.
 
     One pass over the source types every value; the problems and the raw row as JSON are
     only built for rows that fail, so clean data pays for neither.
     """
     counts = TableCounts()
-    typed, bad, problems = _typed_select(entity, table, missing)
+    typed, bad, problems = _typed_select(entity, table, missing,
+                                         lineage.problems if lineage else (),
+                                         lineage.prefix if lineage else "")
+    file_cols = (f"{lineage.file} AS _file, {lineage.row} AS _file_row" if lineage
+                 else "NULL::VARCHAR AS _file, NULL::BIGINT AS _file_row")
+    raw = lineage.raw if lineage else "to_json(r)"
     key = list(entity.key)
     key_cols = ", ".join(q(k) for k in key)
     entity_cols = list(entity.columns)
@@ -76,13 +101,13 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source,
         f"CREATE OR REPLACE TEMP TABLE _typed AS "
         f"SELECT t.*, hash({hash_args}, t._deleted) AS _row_hash FROM ("
         f"SELECT {typed}, {is_bad} AS _bad, {deleted} AS _deleted, {watermark} AS _watermark, "
-        f"CASE WHEN {is_bad} THEN {problems} END AS _problems, "
-        f"CASE WHEN {is_bad} THEN to_json(r) END AS _raw_json "
+        f"{file_cols}, CASE WHEN {is_bad} THEN {problems} END AS _problems, "
+        f"CASE WHEN {is_bad} THEN {raw} END AS _raw_json "
         f"FROM ({relation}) r) t"
     )
     counts.rows_extracted = con.execute("SELECT count(*) FROM _typed").fetchone()[0]
     # Quarantine: rows whose values do not fit the contract, with every reason and the raw row.
-    key_text = " || '|' || ".join(
+    key_text = lineage.row_key if lineage else " || '|' || ".join(
         f"coalesce(json_extract_string(_raw_json, {lit('$.' + k)}), '∅')" for k in table.key)
     counts.rows_quarantined = con.execute(
         f"INSERT INTO quarantine.source_rows "
@@ -126,7 +151,7 @@ def _append(con: duckdb.DuckDBPyConnection, load_id: str, source: Source, table:
     superseded_<entity>, so every version is stored exactly once."""
     cols = ", ".join(q(c) for c in entity_cols)
     select = (f"SELECT {cols}, {lit(load_id)}, {lit(source.source)}, {lit(table.name)}, "
-              f"_watermark, _deleted, _row_hash FROM {q(rows)}")
+              f"_watermark, _deleted, _row_hash, _file, _file_row FROM {q(rows)}")
     current = current_table(entity_name)
     if replace:
         join = " AND ".join(f"cur.{q(k)} = n.{q(k)}" for k in key)
@@ -137,28 +162,41 @@ def _append(con: duckdb.DuckDBPyConnection, load_id: str, source: Source, table:
     con.execute(f"INSERT INTO {current} {select}")
 
 
-def _tombstone_missing(con: duckdb.DuckDBPyConnection, load_id: str, source: Source,
-                       table: SourceTable, entity_name: str, entity_cols: list[str],
-                       key: list[str], present: str) -> int:
-    """Rows current in the warehouse whose key the source no longer has become tombstones."""
+def _tombstone_missing(con: duckdb.DuckDBPyConnection, load_id: str, source: Source | FileSource,
+                       table: SourceTable | FileFamily, entity_name: str, entity_cols: list[str],
+                       key: list[str], present: str, scope: str | None = None) -> int:
+    """Rows current in the warehouse whose key the source no longer has become tombstones.
+
+    `scope` (SQL over the current table) narrows which rows may go: by default the rows of
+    this source table; a corrected file passes the rows of the file it supersedes."""
     keys = ", ".join(q(k) for k in key)
+    scope = scope or f"_source = {lit(source.source)} AND _source_table = {lit(table.name)}"
     cols = ", ".join(f"cur.{q(c)}" for c in entity_cols)
     hash_args = ", ".join(f"cur.{q(c)}" for c in entity_cols)
     # Keys first (a hash EXCEPT on the key columns alone), whole rows only for the few gone.
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _gone_keys AS SELECT {keys} FROM "
-        f"{current_table(entity_name)} WHERE NOT _deleted AND _source = {lit(source.source)} "
-        f"AND _source_table = {lit(table.name)} EXCEPT SELECT {keys} FROM {q(present)}"
+        f"{current_table(entity_name)} WHERE NOT _deleted AND ({scope}) "
+        f"EXCEPT SELECT {keys} FROM {q(present)}"
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _gone AS SELECT {cols}, cur._watermark, true AS _deleted, "
-        f"hash({hash_args}, true) AS _row_hash FROM {current_table(entity_name)} cur "
+        f"hash({hash_args}, true) AS _row_hash, cur._file, cur._file_row "
+        f"FROM {current_table(entity_name)} cur "
         f"WHERE ({', '.join(f'cur.{q(k)}' for k in key)}) IN (SELECT ({keys}) FROM _gone_keys)"
     )
     gone = con.execute("SELECT count(*) FROM _gone").fetchone()[0]
     if gone:
         _append(con, load_id, source, table, entity_name, entity_cols, key, "_gone")
     return gone
+
+
+def retire_rows(con: duckdb.DuckDBPyConnection, load_id: str, source: FileSource,
+                table: FileFamily, entity_name: str, entity: Entity, present: str,
+                scope: str) -> int:
+    """Tombstone the current rows in `scope` whose key is not in the table `present`."""
+    return _tombstone_missing(con, load_id, source, table, entity_name, list(entity.columns),
+                              list(entity.key), present, scope)
 
 
 def detect_hard_deletes(con: duckdb.DuckDBPyConnection, load_id: str, source: Source,

@@ -16,7 +16,12 @@ STAGING_META_COLUMNS = {
     "_watermark": "TIMESTAMP",
     "_deleted": "BOOLEAN NOT NULL",
     "_row_hash": "UBIGINT NOT NULL",
+    # Lineage of rows from external files (NULL for database rows); last, so snapshots made
+    # before they existed gain them by ALTER TABLE with the column order unchanged.
+    "_file": "VARCHAR",
+    "_file_row": "BIGINT",
 }
+FILE_LINEAGE_COLUMNS = ("_file", "_file_row")
 
 META_DDL = """
 CREATE SCHEMA IF NOT EXISTS meta;
@@ -66,6 +71,10 @@ def create_all(con: duckdb.DuckDBPyConnection, staging: StagingModel) -> None:
         cols = ", ".join(entity_columns_sql(entity) + meta_cols)
         con.execute(f"CREATE TABLE IF NOT EXISTS {current_table(name)} ({cols})")
         con.execute(f"CREATE TABLE IF NOT EXISTS {superseded_table(name)} ({cols})")
+        for table in (current_table(name), superseded_table(name)):
+            for col in FILE_LINEAGE_COLUMNS:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {q(col)} "
+                            f"{STAGING_META_COLUMNS[col]}")
         con.execute(f"CREATE OR REPLACE VIEW {history_view(name)} AS "
                     f"SELECT * FROM {superseded_table(name)} UNION ALL "
                     f"SELECT * FROM {current_table(name)}")

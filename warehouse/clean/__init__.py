@@ -1,0 +1,1 @@
+"""Standardisation rules for external files, compiled to DuckDB SQL so they run vectorised."""

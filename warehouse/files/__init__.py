@@ -1,0 +1,1 @@
+"""External file sources: landing zone, manifests, reading, ingest into staging, archive."""

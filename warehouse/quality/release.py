@@ -1,0 +1,165 @@
+"""Releasing quarantined rows after a fix: a durable request, applied by the next build.
+
+`crmwh quarantine release` cannot change a published snapshot (they are immutable), so it
+writes a request file under $CRMWH_HOME/quarantine/releases/. The next load's build applies
+every pending request before extraction: the chosen rows re-enter staging as rows of that
+load and go through the staging gates again (failing again means quarantined again, with the
+new reason). The build marks them `released_in` inside the snapshot it builds, so:
+- a build that fails takes its marks with it, and the request is applied by the next one;
+- a request already applied in the snapshot a build starts from is never applied again.
+That makes a release load exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse.config import Home
+from warehouse.contracts.staging import StagingModel
+from warehouse.duck import quote_ident as q
+from warehouse.duck import quote_literal as lit
+from warehouse.extract.run import BatchRecord
+from warehouse.quality.quarantine import QUARANTINE_COLUMNS, quarantine_table, quarantined_tables
+from warehouse.stage.apply import TableCounts
+from warehouse.stage.schema import current_table, superseded_table
+
+
+@dataclass
+class Request:
+    id: str
+    table: str
+    expectation: str | None = None
+    ids: list[str] = field(default_factory=list)
+    requested_at: str = ""
+    status: str = "pending"          # pending | applied | nothing to release
+    applied_in: str | None = None
+
+
+def requests_dir(home: Home) -> Path:
+    return home.root / "quarantine" / "releases"
+
+
+def _save(home: Home, req: Request) -> None:
+    folder = requests_dir(home)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"{req.id}.tmp"
+    tmp.write_text(json.dumps(asdict(req), indent=2), encoding="utf-8")
+    tmp.replace(folder / f"{req.id}.json")
+
+
+def all_requests(home: Home) -> list[Request]:
+    folder = requests_dir(home)
+    if not folder.is_dir():
+        return []
+    return [Request(**json.loads(p.read_text(encoding="utf-8")))
+            for p in sorted(folder.glob("*.json"))]
+
+
+def new_request(home: Home, table: str, expectation: str | None, ids: list[str]) -> Request:
+    now = datetime.now(UTC)
+    req = Request(id=f"R{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}", table=table,
+                  expectation=expectation, ids=list(ids),
+                  requested_at=now.isoformat(timespec="seconds"))
+    _save(home, req)
+    return req
+
+
+def selection(req: Request, alias: str = "x") -> str:
+    """SQL condition for the quarantined rows a request releases (not yet released ones)."""
+    parts = [f"{alias}.released_in IS NULL"]
+    if req.expectation:
+        parts.append(f"list_contains(list_transform({alias}.failures, f -> f.expectation), "
+                     f"{lit(req.expectation)})")
+    if req.ids:
+        parts.append(f"{alias}.quarantine_id IN ({', '.join(lit(i) for i in req.ids)})")
+    return " AND ".join(parts)
+
+
+def matching_rows(con: duckdb.DuckDBPyConnection, req: Request) -> int:
+    if req.table not in quarantined_tables(con):
+        return 0
+    return con.execute(f"SELECT count(*) FROM {quarantine_table(req.table)} x "
+                       f"WHERE {selection(req)}").fetchone()[0]
+
+
+def _applied_in(con: duckdb.DuckDBPyConnection, req: Request) -> str | None:
+    if req.table not in quarantined_tables(con):
+        return None
+    row = con.execute(f"SELECT max(released_in) FROM {quarantine_table(req.table)} "
+                      "WHERE released_by = ?", [req.id]).fetchone()
+    return row[0] if row else None
+
+
+def released_keys_table(con: duckdb.DuckDBPyConnection, entity: str) -> str | None:
+    """The temp table of keys this build re-staged from quarantine, if any."""
+    name = f"_released_{entity}"
+    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
+                        [name]).fetchone()[0]
+    return q(name) if found else None
+
+
+def apply_releases(con: duckdb.DuckDBPyConnection, home: Home, staging: StagingModel,
+                   load_id: str) -> list[BatchRecord]:
+    """Re-stage the rows of every pending request; one batch record per entity released."""
+    todo: dict[str, list[Request]] = {}
+    for req in all_requests(home):
+        if req.status != "pending":
+            continue
+        done = _applied_in(con, req)
+        if done:   # applied by a load that was published: never again
+            req.status, req.applied_in = "applied", done
+            _save(home, req)
+        elif req.table not in staging.entities or not matching_rows(con, req):
+            req.status = "nothing to release"
+            _save(home, req)
+        else:
+            todo.setdefault(req.table, []).append(req)
+    return [_restage(con, staging, entity, reqs, load_id) for entity, reqs in todo.items()]
+
+
+def _restage(con: duckdb.DuckDBPyConnection, staging: StagingModel, entity: str,
+             reqs: list[Request], load_id: str) -> BatchRecord:
+    ent = staging.entities[entity]
+    keys = list(ent.key)
+    qt, cur_t, sup_t = quarantine_table(entity), current_table(entity), superseded_table(entity)
+    by = "CASE " + " ".join(f"WHEN {selection(r)} THEN {lit(r.id)}" for r in reqs) + " END"
+    key_list = ", ".join(f"x.{q(k)}" for k in keys)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _rel AS SELECT x.*, {by} AS _req, row_number() OVER "
+        f"(PARTITION BY {key_list} ORDER BY x.load_id DESC, x.quarantine_id DESC) = 1 AS _latest "
+        f"FROM {qt} x WHERE {' OR '.join(f'({selection(r)})' for r in reqs)}")
+    match = " AND ".join(f"c.{q(k)} = x.{q(k)}" for k in keys)
+    # A newer version already current, or the same content: nothing to load (counted merged).
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _rel_outcome AS SELECT x.quarantine_id, x._req, CASE "
+        f"WHEN NOT x._latest THEN 'merged: a later quarantined copy of the key was released' "
+        f"WHEN EXISTS (SELECT 1 FROM {cur_t} c WHERE {match} AND c._row_hash = x._row_hash) "
+        f"THEN 'merged: the same version is already staged' "
+        f"WHEN EXISTS (SELECT 1 FROM {cur_t} c WHERE {match} AND c._watermark > x._watermark) "
+        f"THEN 'merged: a newer version is already staged' ELSE 'restaged' END AS outcome "
+        f"FROM _rel x")
+    restage = ("SELECT x.* FROM _rel x JOIN _rel_outcome o USING (quarantine_id) "
+               "WHERE o.outcome = 'restaged'")
+    in_restage = f"EXISTS (SELECT 1 FROM ({restage}) x WHERE {match})"
+    con.execute(f"INSERT INTO {sup_t} SELECT * FROM {cur_t} c WHERE {in_restage}")
+    con.execute(f"DELETE FROM {cur_t} c WHERE {in_restage}")
+    quarantine_only = ", ".join(q(c) for c in (*QUARANTINE_COLUMNS, "_req", "_latest",
+                                                 "_batch_id"))
+    con.execute(f"INSERT INTO {cur_t} BY NAME SELECT * EXCLUDE ({quarantine_only}), "
+                f"{lit(load_id)} AS _batch_id FROM ({restage})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {q('_released_' + entity)} AS "
+                f"SELECT {', '.join(q(k) for k in keys)}, _row_hash FROM ({restage})")
+    con.execute(f"UPDATE {qt} x SET released_in = {lit(load_id)}, released_by = o._req, "
+                f"release_outcome = o.outcome FROM _rel_outcome o "
+                f"WHERE o.quarantine_id = x.quarantine_id")
+    total, loaded = con.execute("SELECT count(*), count(*) FILTER (WHERE outcome = 'restaged') "
+                                "FROM _rel_outcome").fetchone()
+    con.execute("DROP TABLE _rel; DROP TABLE _rel_outcome")
+    counts = TableCounts(rows_extracted=total, rows_loaded=loaded, rows_merged=total - loaded)
+    return BatchRecord("quarantine", entity, entity, "release", None, None, counts, 0.0)

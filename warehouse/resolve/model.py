@@ -1,0 +1,109 @@
+"""The Splink model: comparisons and blocking rules per entity kind, training, and loading
+the stored model (settings + trained m/u parameters as JSON in schemas/resolve/).
+
+The nightly run only predicts with the stored model; `crmwh resolve train` re-estimates it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+from warehouse.resolve.config import EntitySettings
+
+
+def _exact(col: str, label: str) -> cl.CustomComparison:
+    return cl.CustomComparison(output_column_name=label, comparison_levels=[
+        cll.NullLevel(col), cll.ExactMatchLevel(col), cll.ElseLevel()])
+
+
+def _fuzzy(col: str, label: str, high: float, low: float) -> cl.CustomComparison:
+    return cl.CustomComparison(output_column_name=label, comparison_levels=[
+        cll.NullLevel(col), cll.ExactMatchLevel(col),
+        cll.JaroWinklerLevel(col, high), cll.JaroWinklerLevel(col, low), cll.ElseLevel()])
+
+
+def _name() -> cl.CustomComparison:
+    return cl.CustomComparison(output_column_name="name", comparison_levels=[
+        cll.NullLevel("name_key"),
+        cll.CustomLevel("name_han_l = name_han_r", "same name in Chinese characters"),
+        cll.ExactMatchLevel("name_key"),
+        cll.JaroWinklerLevel("name_key", 0.92), cll.JaroWinklerLevel("name_key", 0.8),
+        cll.ElseLevel()])
+
+
+def _birth() -> cl.CustomComparison:
+    return cl.CustomComparison(output_column_name="birth_date", comparison_levels=[
+        cll.NullLevel("birth_date"), cll.ExactMatchLevel("birth_date"),
+        cll.CustomLevel("abs(date_diff('day', birth_date_l, birth_date_r)) <= 3",
+                        "within 3 days"),
+        cll.ElseLevel()])
+
+
+def _city() -> cl.CustomComparison:
+    return cl.CustomComparison(output_column_name="city", comparison_levels=[
+        cll.NullLevel("city_name"), cll.ExactMatchLevel("city_name"),
+        cll.CustomLevel("province_code_l = province_code_r", "same province"),
+        cll.ElseLevel()])
+
+
+def settings(kind: str, link_type: str = "link_only") -> SettingsCreator:
+    """The untrained settings of one entity kind."""
+    common = [_city(), _fuzzy("addr_key", "address", 0.95, 0.85), _exact("email", "email"),
+              _exact("phone_key", "phone")]
+    if kind == "person":
+        comparisons = [_name(), _birth(), *common]
+        rules = [block_on("name_key", "city_name"), block_on("name_key", "birth_date"),
+                 block_on("birth_date", "city_name"), block_on("phone_key"), block_on("email")]
+    else:
+        comparisons = [_fuzzy("name_key", "name", 0.92, 0.8), *common, _exact("uscc", "uscc")]
+        rules = [block_on("name_key"), block_on("city_name", "addr_key"), block_on("uscc"),
+                 block_on("phone_key"), block_on("email")]
+    return SettingsCreator(link_type=link_type, comparisons=comparisons,
+                           blocking_rules_to_generate_predictions=rules,
+                           retain_matching_columns=False,
+                           retain_intermediate_calculation_columns=False)
+
+
+def train(con: duckdb.DuckDBPyConnection, kind: str, ext: str, internal: str,
+          cfg: EntitySettings, path: Path, seed: int = 42) -> dict[str, Any]:
+    """Estimate the model on (ext, internal) and write it to `path`; returns the JSON."""
+    db = DuckDBAPI(connection=con)
+    linker = Linker([db.register(ext), db.register(internal)], settings(kind))
+    deterministic = ([block_on("email"), block_on("phone_key")] if kind == "person"
+                     else [block_on("uscc"), block_on("email"), block_on("phone_key")])
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=cfg.train.u_max_pairs, seed=seed)
+    em_rules = ([block_on("name_key", "city_name"), block_on("birth_date", "city_name")]
+                if kind == "person" else [block_on("name_key"), block_on("city_name", "addr_key")])
+    for rule in em_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, max_pairs=cfg.train.em_max_pairs)
+    model = linker.misc.save_model_to_json(str(path), overwrite=True)
+    # a stable file in the repository: no run-specific linker id
+    model.pop("linker_uid", None)
+    path.write_text(json.dumps(model, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                    encoding="utf-8")
+    return model
+
+
+def load(path: Path, link_type: str) -> dict[str, Any]:
+    """The stored model as a settings dict for `link_type` (link_only or dedupe_only)."""
+    model = json.loads(path.read_text(encoding="utf-8"))
+    model["link_type"] = link_type
+    model.pop("linker_uid", None)
+    return model
+
+
+def rule_names(model: dict[str, Any]) -> list[str]:
+    """The blocking rules' SQL by match_key (their position)."""
+    out = []
+    for rule in model.get("blocking_rules_to_generate_predictions", []):
+        out.append(rule["blocking_rule"] if isinstance(rule, dict) else str(rule))
+    return out
