@@ -34,6 +34,9 @@ def _name() -> cl.CustomComparison:
         cll.NullLevel("name_key"),
         cll.CustomLevel("name_han_l = name_han_r", "same name in Chinese characters"),
         cll.ExactMatchLevel("name_key"),
+        cll.CustomLevel("list_sort(string_split(replace(name_key_l, ' ', ''), '')) = "
+                        "list_sort(string_split(replace(name_key_r, ' ', ''), ''))",
+                        "same letters, other spacing or order"),
         cll.JaroWinklerLevel("name_key", 0.92), cll.JaroWinklerLevel("name_key", 0.8),
         cll.ElseLevel()])
 
@@ -60,7 +63,8 @@ def settings(kind: str, link_type: str = "link_only") -> SettingsCreator:
     if kind == "person":
         comparisons = [_name(), _birth(), *common]
         rules = [block_on("name_key", "city_name"), block_on("name_key", "birth_date"),
-                 block_on("birth_date", "city_name"), block_on("phone_key"), block_on("email")]
+                 block_on("birth_date", "city_name"), block_on("addr_key"), block_on("phone_key"),
+                 block_on("email")]
     else:
         comparisons = [_fuzzy("name_key", "name", 0.92, 0.8), *common, _exact("uscc", "uscc")]
         rules = [block_on("name_key"), block_on("city_name", "addr_key"), block_on("uscc"),
