@@ -136,3 +136,21 @@ def test_rerun_and_rollback_re_take_archived_files_in_order(files_home):
     run_load(home, D3)
     assert current_people(home) == expected
     assert query(home, "SELECT count(*) FROM meta.file_manifests WHERE status = 'loaded'") == [(2,)]
+
+
+def test_a_crash_between_publish_and_archive_is_healed_by_the_next_load(files_home, monkeypatch):
+    home = files_home
+    drop(landing(home), "people_20250310.csv", csv_text(GOOD_ROWS))
+    with monkeypatch.context() as patch:  # the process dies right after publishing
+        patch.setattr("warehouse.load.archive_after_publish", lambda *a, **k: [])
+        run_load(home, D1)
+    assert (landing(home) / "people_20250310.csv").is_file()
+    run_load(home, D2)
+    assert query(home, "SELECT load_id, status, reason FROM meta.file_manifests "
+                       "ORDER BY load_id") == [
+        ("L20250310", "loaded", None),
+        ("L20250311", "duplicate", "same content as people_20250310.csv, already taken in by "
+                                   "L20250310")]
+    assert [r[0] for r in current_people(home)] == ["P1", "P2", "P3"]
+    assert query(home, "SELECT count(*) FROM staging.ext_person") == [(3,)]
+    assert (landing(home) / "_archive" / "20250311" / "people_20250310.csv").is_file()

@@ -29,8 +29,8 @@ class Compiled:
 
 def origin_sql(spec: FileColumn, file_name: str) -> str:
     """The raw text of a column, before rules."""
-    if spec.from_ is not None:
-        return f"r.{q(spec.from_)}"
+    if spec.from_ is not None:  # an empty string is missing, whatever the format
+        return f"nullif(r.{q(spec.from_)}, '')"
     if spec.value is not None:
         return lit(spec.value)
     match = re.search(spec.from_name or "", file_name)
@@ -106,7 +106,7 @@ def compile_family(family: FileFamily, file_name: str) -> Compiled:
     pairs = ", ".join(f"{lit(c)}, r.{alias}" for c, alias in raws)
     raw_json = (f"json_object('_file', {lit(file_name)}, '_file_row', r._file_row"
                 f"{', ' + pairs if pairs else ''})")
-    return Compiled(f"SELECT {select} FROM ({sql}) l ORDER BY l._file_row",
+    return Compiled(f"SELECT {select} FROM ({sql}) l",
                     tuple(problem_cols), raw_json)
 
 

@@ -26,6 +26,9 @@ _BLANKS = " \t\r\n\u3000\u00a0"
 _CURRENCY = r"(?i)(rmb|cny|¥|￥|元)"
 
 
+DECIMAL_TYPE = "DECIMAL(18,4)"  # up to 99,999,999,999,999.9999; more is "not an amount"
+
+
 class _Args(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -119,7 +122,8 @@ def decimal(x: str, args: DecimalArgs) -> str:
     number = f"replace({bare}, {lit(args.thousands)}, '')" if args.thousands else bare
     if args.point != ".":
         number = f"replace({number}, {lit(args.point)}, '.')"
-    value = f"TRY_CAST({number} AS DECIMAL(38,6))"
+    # DECIMAL(18,4) is int64-backed: casting text to DECIMAL(38,x) measured 60x slower.
+    value = f"TRY_CAST({number} AS {DECIMAL_TYPE})"
     conditions = [f"regexp_full_match({bare}, {lit(grouped + '|' + plain)})"]
     if args.min is not None:
         conditions.append(f"{value} >= {args.min}")

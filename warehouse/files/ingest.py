@@ -100,12 +100,12 @@ def _one(con: duckdb.DuckDBPyConnection, home: Home, source: FileSource,
                                            f"{source.source!r} ({patterns})")
     family = source.files[landed.family]
     entity = staging.entities[family.stage]
+    older = [n for n in manifest.loaded_names(con, source.source, family.name)
+             if landing.supersedes(landed.name, n)]
     try:
         result = read_file(con, family, landed.path, home.work / "files")
     except FileRejected as exc:
         return Outcome(landed, "rejected", str(exc))
-    older = [n for n in manifest.loaded_names(con, source.source, family.name)
-             if landing.supersedes(landed.name, n)]
     counts = _stage(con, source, family, entity, landed.name, load_id, result.ragged,
                     keep_keys=bool(older))
     outcome = Outcome(landed, "loaded", None, counts, result.notes)
@@ -133,7 +133,8 @@ def _stage(con: duckdb.DuckDBPyConnection, source: FileSource, family: FileFamil
     key_text = " || '|' || ".join(f"coalesce(CAST({q(k)} AS VARCHAR), '∅')" for k in entity.key)
     lineage = RowLineage(file=lit(file_name), row="r._file_row",
                          problems=tuple(f"r.{c}" for c in (*compiled.problems, *dup)),
-                         raw=compiled.raw_json, row_key=key_text)
+                         raw=compiled.raw_json, row_key=key_text,
+                         prefix=f"{lit('file ' + file_name + ' row ')} || r._file_row || ' field '")
     missing = set(entity.columns) - set(family.columns)
     counts = stage_table(con, load_id=load_id, source=source, table=family,
                          entity_name=family.stage, entity=entity,
@@ -169,13 +170,17 @@ def _flag_conflicting_keys(con: duckdb.DuckDBPyConnection, family: FileFamily,
     keys = ", ".join(q(k) for k in family.key)
     values = ", ".join(q(c) for c in family.columns)
     not_null = " AND ".join(f"{q(k)} IS NOT NULL" for k in family.key)
+    # Cheap test first (min/max of a row hash per key); row lists only for the few conflicts.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _file_conflicts AS SELECT {keys}, "
-        f"string_agg(_file_row::VARCHAR, ', ' ORDER BY _file_row) AS _rows FROM {CLEAN_TABLE} "
-        f"WHERE {not_null} GROUP BY ALL HAVING count(DISTINCT hash({values})) > 1")
+        f"CREATE OR REPLACE TEMP TABLE _file_conflicts AS SELECT {keys} FROM {CLEAN_TABLE} "
+        f"WHERE {not_null} GROUP BY ALL HAVING min(hash({values})) <> max(hash({values}))")
     if con.execute("SELECT count(*) FROM _file_conflicts").fetchone()[0] == 0:
         con.execute("DROP TABLE _file_conflicts")
         return ()
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _file_conflicts AS SELECT {keys}, string_agg("
+        f"_file_row::VARCHAR, ', ' ORDER BY _file_row) AS _rows FROM {CLEAN_TABLE} "
+        f"SEMI JOIN _file_conflicts USING ({keys}) GROUP BY ALL")
     key_label = ", ".join(family.key)
     con.execute(f"ALTER TABLE {CLEAN_TABLE} ADD COLUMN _problem_dup VARCHAR")
     join = " AND ".join(f"c.{q(k)} = f.{q(k)}" for k in family.key)

@@ -32,6 +32,7 @@ from warehouse.duck import quote_literal as lit
 
 RAW_TABLE = "_file_raw"
 CHUNK = 1 << 20
+MAX_LINE = 1 << 28  # a row may carry long text (a 1 MB field is in the corpus)
 
 
 class FileRejected(Exception):
@@ -84,8 +85,8 @@ def transcode(path: Path, codec: str, work: Path, label: str | None = None) -> P
                     line += chunk[:max(exc.start, 0)].count(b"\n")
                     raise FileRejected(f"not valid {label or codec}: undecodable bytes {bad!r} at byte "
                                        f"{max(at, 0)} (line {line})") from exc
-                if codec == "utf-8-sig" or offset == 0:
-                    text = text.removeprefix("\ufeff") if offset == 0 else text
+                if offset == 0:  # a byte-order mark is not data, whatever the declared codec
+                    text = text.removeprefix("\ufeff")
                 out.write(text)
                 line += chunk.count(b"\n")
                 offset += len(chunk)
@@ -139,8 +140,8 @@ def check_columns(family: FileFamily, present: list[str], what: str = "header") 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, family: FileFamily, path: Path,
               work: Path) -> ReadResult:
-    header = _csv_header(family, path)
     try:
+        header = _csv_header(family, path)
         notes = check_columns(family, header)
     except FileRejected as exc:
         raise FileRejected(f"{exc}{_encoding_hint(family, path)}") from exc
@@ -171,7 +172,8 @@ def _encoding_hint(family: FileFamily, path: Path) -> str:
         except (FileRejected, UnicodeDecodeError):
             continue
         if all(c in header for c in family.file_columns):
-            return f" — the header reads correctly as {other}: is the file {other}, not {family.encoding}?"
+            return (f" — the header reads correctly as {other}: is the file {other}, "
+                    f"not {family.encoding}?")
     return ""
 
 
@@ -188,17 +190,19 @@ def _csv_into_table(con: duckdb.DuckDBPyConnection, family: FileFamily, path: Pa
     options = (f"columns={struct}, header={str(family.header).lower()}, auto_detect=false, "
                f"delim={lit(family.delimiter)}, quote={lit(family.quote)}, "
                f"escape={lit(family.quote)}, encoding='utf-8', "
+               f"max_line_size={MAX_LINE}, "
                f"store_rejects=true, rejects_table='_file_rejects', rejects_scan='_file_scan'")
     try:
         con.execute(f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT {renamed} "
                     f"FROM read_csv({lit(str(path))}, {options})")
     except duckdb.InvalidInputException as exc:
-        if "unicode" in str(exc).lower() or "encod" in str(exc).lower():
+        if "byte sequence mismatch" in str(exc):
             raise _NeedsTranscode() from exc
         raise FileRejected(f"cannot be read as CSV: {first_line(exc)}") from exc
     try:
-        errors = con.execute("SELECT line, error_type, csv_line, error_message "
-                             "FROM _file_rejects ORDER BY line").fetchall()
+        # One entry per bad row (DuckDB lists a short row once per missing column).
+        errors = con.execute("SELECT line, min(error_type), min(csv_line), min(error_message) "
+                             "FROM _file_rejects GROUP BY line ORDER BY line").fetchall()
     finally:
         con.execute("DROP TABLE IF EXISTS _file_rejects; DROP TABLE IF EXISTS _file_scan")
     if any(e[1] == "INVALID ENCODING" for e in errors):

@@ -30,6 +30,7 @@ class RowLineage:
     problems: tuple[str, ...] = ()  # each a VARCHAR expression, NULL when fine
     raw: str = "to_json(r)"        # the row as JSON, as the file had it
     row_key: str = "NULL"          # the key as text, for quarantine.source_rows.row_key
+    prefix: str = ""               # leads each typing problem: "file <f> row <n> field "
 
 
 @dataclass
@@ -46,9 +47,12 @@ class TableCounts:
 
 
 def _typed_select(entity: Entity, table: SourceTable | FileFamily, missing: set[str],
-                  extra_problems: tuple[str, ...] = ()) -> tuple[str, str, str]:
-    """Typed entity columns, a cheap per-row 'is bad' test, and the problems list for bad rows."""
+                  extra_problems: tuple[str, ...] = (),
+                  prefix: str = "") -> tuple[str, str, str]:
+    """Typed entity columns, a cheap per-row 'is bad' test, and the problems list for bad rows.
+    `prefix` (SQL) leads each typing problem, e.g. "file f.csv row 7 field "."""
     typed, bad, problems = [], [], []
+    lead = f"{prefix} || " if prefix else ""
     for name, col in entity.columns.items():
         source_expr = table.mapping.get(name) or ("NULL" if name in missing else q(name))
         cast = f"TRY_CAST(({source_expr}) AS {duckdb_type(col.type)})"
@@ -56,13 +60,13 @@ def _typed_select(entity: Entity, table: SourceTable | FileFamily, missing: set[
         bad.append(f"(({source_expr}) IS NOT NULL AND {cast} IS NULL)")
         problems.append(
             f"CASE WHEN ({source_expr}) IS NOT NULL AND {cast} IS NULL THEN "
-            f"{lit(name + ': expected ' + col.type + ', got ')} || CAST(({source_expr}) AS VARCHAR) "
-            f"END"
+            f"{lead}{lit(name + ': expected ' + col.type + ', got ')} || "
+            f"CAST(({source_expr}) AS VARCHAR) END"
         )
         if not col.nullable or name in entity.key:
             bad.append(f"(({source_expr}) IS NULL)")
             problems.append(f"CASE WHEN ({source_expr}) IS NULL THEN "
-                            f"{lit(name + ': expected a value, got NULL')} END")
+                            f"{lead}{lit(name + ': expected a value, got NULL')} END")
     bad += [f"(({p}) IS NOT NULL)" for p in extra_problems]
     problems += list(extra_problems)
     problem_list = f"list_filter([{', '.join(problems)}], x -> x IS NOT NULL)"
@@ -80,7 +84,8 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source 
     """
     counts = TableCounts()
     typed, bad, problems = _typed_select(entity, table, missing,
-                                         lineage.problems if lineage else ())
+                                         lineage.problems if lineage else (),
+                                         lineage.prefix if lineage else "")
     file_cols = (f"{lineage.file} AS _file, {lineage.row} AS _file_row" if lineage
                  else "NULL::VARCHAR AS _file, NULL::BIGINT AS _file_row")
     raw = lineage.raw if lineage else "to_json(r)"
