@@ -84,8 +84,11 @@ def train(con: duckdb.DuckDBPyConnection, kind: str, ext: str, internal: str,
                      else [block_on("uscc"), block_on("email"), block_on("phone_key")])
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=cfg.train.u_max_pairs, seed=seed)
-    em_rules = ([block_on("name_key", "city_name"), block_on("birth_date", "city_name")]
-                if kind == "person" else [block_on("name_key"), block_on("city_name", "addr_key")])
+    # each comparison must be left free by at least one of the blocking rules to be estimated
+    em_rules = ([block_on("name_key", "city_name"), block_on("birth_date", "city_name"),
+                 block_on("name_key", "birth_date")]
+                if kind == "person" else
+                [block_on("name_key"), block_on("city_name", "addr_key"), block_on("uscc")])
     for rule in em_rules:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, max_pairs=cfg.train.em_max_pairs)
