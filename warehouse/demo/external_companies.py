@@ -101,8 +101,7 @@ def universe(con: duckdb.DuckDBPyConnection, customers: str, scale: float, start
                pick({bands}, u(pk, 'x.co.band')),
                area_code || CAST(20000000 + ui(pk, 'x.co.tel', 79999999) AS VARCHAR),
                CASE WHEN u(pk, 'x.co.noem') < 0.4 THEN NULL
-                    ELSE 'info@' || lower(pick(gm_p(), u(pk, 'x.co.b1')))
-                         || ui(pk, 'x.co.em', 1000) || '.com.cn' END,
+                    ELSE 'info@' || lower(pick(gm_p(), u(pk, 'x.co.b1'))) || k || '.com.cn' END,
                city_id,
                pick(roads(), u(pk, 'x.co.road')) || CAST(1 + ui(pk, 'x.co.no', 2000) AS VARCHAR)
                || '号' || CAST(1 + ui(pk, 'x.co.fl', 30) AS VARCHAR) || '楼'

@@ -17,6 +17,9 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from warehouse.resolve.config import EntitySettings
 
+# m probability of a comparison level that training never observed among matches
+UNSEEN_M = 0.001
+
 
 def _exact(col: str, label: str) -> cl.CustomComparison:
     return cl.CustomComparison(output_column_name=label, comparison_levels=[
@@ -95,9 +98,19 @@ def train(con: duckdb.DuckDBPyConnection, kind: str, ext: str, internal: str,
     model = linker.misc.save_model_to_json(str(path), overwrite=True)
     # a stable file in the repository: no run-specific linker id
     model.pop("linker_uid", None)
+    _floor_unseen(model)
     path.write_text(json.dumps(model, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
                     encoding="utf-8")
     return model
+
+
+def _floor_unseen(model: dict[str, Any]) -> None:
+    """Levels never seen among matches in training (e.g. a person in another city) get a
+    small explicit m instead of Splink's silent default, so the stored model is complete."""
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            if not level.get("is_null_level") and level.get("m_probability") is None:
+                level["m_probability"] = UNSEEN_M
 
 
 def load(path: Path, link_type: str) -> dict[str, Any]:
