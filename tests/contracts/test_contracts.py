@@ -29,7 +29,7 @@ def test_shipped_contracts_and_model_are_valid():
     sources = load_sources(SOURCES_DIR)
     model = load_model(MODEL_DIR)
     check_mappings(model.staging, sources)
-    assert set(sources) == {"crm", "erp"}
+    assert set(sources) == {"crm", "erp", "purchased_people", "purchased_companies", "market_stats"}
     assert "fact_sales_line" in model.facts and "dim_customer" in model.dimensions
 
 
