@@ -30,6 +30,7 @@ def register(con: duckdb.DuckDBPyConnection, seed: int, mess: float = DEFAULT_ME
     """Reference tables and mess macros (the demo's rng/vocab macros must be registered)."""
     external_geo.register(con)
     external_mess.register(con, seed, mess)
+    companies.register(con)
 
 
 def typed_customers(con: duckdb.DuckDBPyConnection, customers: str) -> str:

@@ -31,11 +31,23 @@ HEADS = {"1-9": 5, "10-49": 30, "50-249": 150, "250-999": 600, "1000+": 3000}
 REVENUE_BANDS = [(5_000_000, "500万以下"), (50_000_000, "500万-5000万"),
                  (500_000_000, "5000万-5亿"), (10**15, "5亿以上")]
 INDUSTRY_LABELS = {name: cn for name, cn, _, _ in vocab.INDUSTRIES}
+# Trade names of prospect companies: two characters and the industry chosen by the prospect
+# number, so no two prospects share a name (a registered name is unique in its city).
+BRAND_1 = "华中金天瑞恒信达嘉和鑫泰盛隆安康宏远新兴永昌东方明德博通"
+BRAND_2 = "科创源联汇丰城海宇辰阳星峰远邦晟诚润越凯启铭祥瑞锦泓翔鼎"
 
 JSON_KEYS = ["id", "name", "uscc", "industry", "employees", "revenue_band", "revenue",
              "rating", "tel", "email", "province", "city", "address", "founded", "as_of"]
 XLSX_HEADERS = ["企业编号", "企业名称", "统一社会信用代码", "行业", "员工规模", "营收规模", "年营收",
                 "信用评级", "电话", "邮箱", "省份", "城市", "地址", "成立日期", "数据日期"]
+
+
+def register(con: duckdb.DuckDBPyConnection) -> None:
+    """brand_name(k): the unique trade name of prospect company k."""
+    n1, n2 = len(BRAND_1), len(BRAND_2)
+    con.execute(f"CREATE OR REPLACE TEMP MACRO brand_name(k) AS "
+                f"substr('{BRAND_1}', CAST(k % {n1} AS INTEGER) + 1, 1) || "
+                f"substr('{BRAND_2}', CAST((k // {n1}) % {n2} AS INTEGER) + 1, 1)")
 
 
 def n_prospects(scale: float, start: date, day: date) -> int:
@@ -70,7 +82,8 @@ def universe(con: duckdb.DuckDBPyConnection, customers: str, scale: float, start
             SELECT k, {PROSPECT_KEY0} + k AS pk FROM range(1, {n_prospects(scale, start, day)} + 1) t(k)
         ), pr AS (
             SELECT p.*, s.city_id, g.city_short, g.area_code,
-                   ui(pk, 'x.co.ind', {len(INDUSTRY_LABELS)}) + 1 AS iind
+                   CAST((k // {len(BRAND_1) * len(BRAND_2)}) % {len(INDUSTRY_LABELS)} AS INTEGER) + 1
+                       AS iind
             FROM p JOIN ext_city_slots s
                 ON s.slot = ui(pk, 'x.co.city', (SELECT count(*) FROM ext_city_slots))
             JOIN ext_geo g USING (city_id)
@@ -83,14 +96,12 @@ def universe(con: duckdb.DuckDBPyConnection, customers: str, scale: float, start
         UNION ALL
         SELECT 'X' || k, pk, NULL, NULL,
                CASE WHEN u(pk, 'x.co.cn') < 0.8 THEN city_short ELSE '' END
-               || pick(gm_h(), u(pk, 'x.co.b1'))[1:1] || pick(gf_h(), u(pk, 'x.co.b2'))[1:1]
-               || {cns}[iind] || pick(co_suffix(), u(pk, 'x.co.sfx')),
+               || brand_name(k) || {cns}[iind] || pick(co_suffix(), u(pk, 'x.co.sfx')),
                uscc(pk, CAST(city_id AS VARCHAR)), {inds}[iind],
                pick({bands}, u(pk, 'x.co.band')),
                area_code || CAST(20000000 + ui(pk, 'x.co.tel', 79999999) AS VARCHAR),
                CASE WHEN u(pk, 'x.co.noem') < 0.4 THEN NULL
-                    ELSE 'info@' || lower(pick(gm_p(), u(pk, 'x.co.b1')))
-                         || ui(pk, 'x.co.em', 1000) || '.com.cn' END,
+                    ELSE 'info@' || lower(pick(gm_p(), u(pk, 'x.co.b1'))) || k || '.com.cn' END,
                city_id,
                pick(roads(), u(pk, 'x.co.road')) || CAST(1 + ui(pk, 'x.co.no', 2000) AS VARCHAR)
                || '号' || CAST(1 + ui(pk, 'x.co.fl', 30) AS VARCHAR) || '楼'

@@ -71,8 +71,8 @@ def universe(con: duckdb.DuckDBPyConnection, customers: str, scale: float, start
                DATE '1956-01-01' + CAST(floor(pow(u(pk, 'x.birth'), 0.85) * 17500) AS INTEGER),
                CASE WHEN u(pk, 'x.nomob') < 0.05 THEN NULL ELSE mobile(pk, 'x.mob') END,
                CASE WHEN u(pk, 'x.noem') < 0.3 THEN NULL
-                    ELSE given_p(pn) || sn_p()[pn.isn]
-                         || lpad(CAST(ui(pk, 'x.em', 10000) AS VARCHAR), 4, '0') || '@'
+                    -- unique per prospect, and unlike any customer's address pattern
+                    ELSE given_p(pn) || sn_p()[pn.isn] || '.' || k || '@'
                          || pick(mail_b2c(), u(pk, 'x.dom')) END,
                s.city_id,
                pick(roads(), u(pk, 'x.road')) || CAST(1 + ui(pk, 'x.no', 2000) AS VARCHAR)

@@ -15,7 +15,14 @@ import duckdb
 
 from warehouse.resolve import clusters, deterministic, features, link, outputs, probabilistic
 from warehouse.resolve import survivorship as surv
-from warehouse.resolve.config import RESOLVE_DIR, load_settings, load_survivorship, model_path
+from warehouse.resolve.config import (
+    RESOLVE_DIR,
+    ResolveSettings,
+    Survivorship,
+    load_settings,
+    load_survivorship,
+    model_path,
+)
 
 __all__ = ["ResolveResult", "resolve_identities", "staged_kinds"]
 
@@ -50,7 +57,18 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, *, load_id: str,
     kinds = staged_kinds(con, folder)
     if not kinds:
         return ResolveResult("no external records staged: identity resolution skipped")
+    # Splink's pair tables spill to the connection's temp_directory beyond this limit; the
+    # build's own limit comes back afterwards
+    previous = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+    try:
+        return _resolve(con, settings, rules, kinds, load_id, folder)
+    finally:
+        con.execute(f"SET memory_limit = '{previous}'")
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, settings: ResolveSettings, rules: Survivorship,
+             kinds: dict[str, int], load_id: str, folder: Path) -> ResolveResult:
     features.register_macros(con)
     features.contact_emails(con, "rs_contacts")
     parts, counts = [], {}
@@ -103,8 +121,8 @@ def _count(con: duckdb.DuckDBPyConnection, assign: str, conflicts: int) -> dict[
             "via_duplicate": row[4], "prospects": row[5], "key_conflicts": conflicts}
 
 
-def _survive(con: duckdb.DuckDBPyConnection, rules, kinds: dict[str, int], settings,
-             load_id: str) -> None:
+def _survive(con: duckdb.DuckDBPyConnection, rules: Survivorship, kinds: dict[str, int],
+             settings: ResolveSettings, load_id: str) -> None:
     feeds_c, feeds_p = [], []
     for kind in kinds:
         t = f"staging.current_{settings.entities[kind].staged}"

@@ -36,7 +36,7 @@ class EntitySettings(Strict):
 
 
 class ResolveSettings(Strict):
-    memory_limit: str = "4GB"
+    memory_limit: str = Field("4GB", pattern=r"^[0-9]+(\.[0-9]+)? ?([KMGT]i?B)$")
     entities: dict[Literal["person", "company"], EntitySettings]
 
     @model_validator(mode="after")

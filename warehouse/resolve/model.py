@@ -17,6 +17,9 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from warehouse.resolve.config import EntitySettings
 
+# m probability of a comparison level that training never observed among matches
+UNSEEN_M = 0.001
+
 
 def _exact(col: str, label: str) -> cl.CustomComparison:
     return cl.CustomComparison(output_column_name=label, comparison_levels=[
@@ -34,6 +37,9 @@ def _name() -> cl.CustomComparison:
         cll.NullLevel("name_key"),
         cll.CustomLevel("name_han_l = name_han_r", "same name in Chinese characters"),
         cll.ExactMatchLevel("name_key"),
+        cll.CustomLevel("list_sort(string_split(replace(name_key_l, ' ', ''), '')) = "
+                        "list_sort(string_split(replace(name_key_r, ' ', ''), ''))",
+                        "same letters, other spacing or order"),
         cll.JaroWinklerLevel("name_key", 0.92), cll.JaroWinklerLevel("name_key", 0.8),
         cll.ElseLevel()])
 
@@ -60,7 +66,8 @@ def settings(kind: str, link_type: str = "link_only") -> SettingsCreator:
     if kind == "person":
         comparisons = [_name(), _birth(), *common]
         rules = [block_on("name_key", "city_name"), block_on("name_key", "birth_date"),
-                 block_on("birth_date", "city_name"), block_on("phone_key"), block_on("email")]
+                 block_on("birth_date", "city_name"), block_on("addr_key"), block_on("phone_key"),
+                 block_on("email")]
     else:
         comparisons = [_fuzzy("name_key", "name", 0.92, 0.8), *common, _exact("uscc", "uscc")]
         rules = [block_on("name_key"), block_on("city_name", "addr_key"), block_on("uscc"),
@@ -80,17 +87,30 @@ def train(con: duckdb.DuckDBPyConnection, kind: str, ext: str, internal: str,
                      else [block_on("uscc"), block_on("email"), block_on("phone_key")])
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=cfg.train.u_max_pairs, seed=seed)
-    em_rules = ([block_on("name_key", "city_name"), block_on("birth_date", "city_name")]
-                if kind == "person" else [block_on("name_key"), block_on("city_name", "addr_key")])
+    # each comparison must be left free by at least one of the blocking rules to be estimated
+    em_rules = ([block_on("name_key", "city_name"), block_on("birth_date", "city_name"),
+                 block_on("name_key", "birth_date")]
+                if kind == "person" else
+                [block_on("name_key"), block_on("city_name", "addr_key"), block_on("uscc")])
     for rule in em_rules:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, max_pairs=cfg.train.em_max_pairs)
     model = linker.misc.save_model_to_json(str(path), overwrite=True)
     # a stable file in the repository: no run-specific linker id
     model.pop("linker_uid", None)
+    _floor_unseen(model)
     path.write_text(json.dumps(model, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
                     encoding="utf-8")
     return model
+
+
+def _floor_unseen(model: dict[str, Any]) -> None:
+    """Levels never seen among matches in training (e.g. a person in another city) get a
+    small explicit m instead of Splink's silent default, so the stored model is complete."""
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            if not level.get("is_null_level") and level.get("m_probability") is None:
+                level["m_probability"] = UNSEEN_M
 
 
 def load(path: Path, link_type: str) -> dict[str, Any]:
