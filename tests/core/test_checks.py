@@ -53,3 +53,24 @@ def test_a_clean_load_passes_and_each_fault_is_caught(mini, tmp_path):
         "row_accounting",
     }
     con.close()
+
+
+def test_revenue_reconcile_counts_orphan_lines_and_skips_deleted_orders():
+    """Lines of a deleted order drop out; lines with no order row (late) or no order id stay."""
+    from warehouse.core.checks import sales_reconcile_to_source
+
+    con = duck.connect()
+    con.execute("CREATE SCHEMA staging; CREATE SCHEMA core")
+    con.execute("CREATE TABLE staging.current_order (order_id BIGINT, _deleted BOOLEAN)")
+    con.execute("INSERT INTO staging.current_order VALUES (1, false), (2, true)")
+    con.execute("CREATE TABLE staging.current_order_line "
+                "(order_id BIGINT, line_amount DECIMAL(14,2), _deleted BOOLEAN)")
+    con.execute("INSERT INTO staging.current_order_line VALUES (1, 10.01, false), "
+                "(1, 99.00, true), (2, 5.00, false), (3, 0.10, false), (NULL, 0.02, false)")
+    con.execute("CREATE TABLE core.fact_sales_line (net_amount DECIMAL(14,2))")
+    con.execute("INSERT INTO core.fact_sales_line VALUES (10.01), (0.10), (0.02)")
+    assert sales_reconcile_to_source(con).passed
+    con.execute("UPDATE core.fact_sales_line SET net_amount = 0.03 WHERE net_amount = 0.02")
+    result = sales_reconcile_to_source(con)
+    assert not result.passed and "10.13" in result.detail
+    con.close()
