@@ -59,7 +59,7 @@ CASES = [
      "(9, 'open', 1, NULL, '2025-05-02', '2025-05-01', NULL, 'Z')", "2025-05-01 vs 2025-05-02"),
     ("unexpected_rows_expectation",
      {"unexpected_rows_query": "SELECT * FROM {batch} WHERE status = 'open' AND amount = 1"},
-     "(9, 'open', 1, NULL, NULL, NULL, NULL, 'Z')", None),
+     "(9, 'open', 1, NULL, NULL, NULL, NULL, 'Z')", "9"),
 ]
 
 

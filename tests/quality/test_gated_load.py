@@ -140,3 +140,33 @@ def test_a_blocking_core_failure_keeps_the_previous_snapshot_served(mini, tmp_pa
     assert 7 not in fact_lines(home)
     assert "stopped by blocking core expectations" in (
         report_dir(home, "L20250311") / "index.html").read_text()
+
+
+def test_a_release_in_a_failed_load_is_applied_by_the_next_one_once(mini, tmp_path, monkeypatch):
+    home, crm, _ = mini
+    suites = own_suites(tmp_path, monkeypatch)
+    execute(crm, BAD_LINE)
+    run_load(home, D1)
+
+    def widen(exps):
+        for e in exps:
+            if e["kwargs"].get("column") == "discount_pct":
+                e["kwargs"]["max_value"] = 200
+    edit_suite(suites, "staging.order_line", widen)
+    request = new_request(home, "order_line", DISCOUNT, [])
+    blocker = {"type": "expect_table_row_count_to_be_between", "kwargs": {"max_value": 0},
+               "meta": {"severity": "blocking", "name": "stop_this_load"}}
+    edit_suite(suites, "core.dim_channel", lambda exps: exps.append(blocker))
+    with pytest.raises(LoadError, match="stop_this_load"):
+        run_load(home, D2)
+    assert query(home, "SELECT released_in FROM quarantine.order_line") == [(None,)]
+    assert 6 not in fact_lines(home)
+    assert [r.status for r in all_requests(home)] == ["pending"]
+    edit_suite(suites, "core.dim_channel", lambda exps: exps.remove(blocker))
+    run_load(home, D2)
+    run_load(home, D3)
+    assert query(home, "SELECT count(*) FROM core.fact_sales_line WHERE line_id = 6") == [(1,)]
+    assert query(home, "SELECT released_in FROM quarantine.order_line") == [("L20250311",)]
+    assert {r.id: (r.status, r.applied_in) for r in all_requests(home)} == {
+        request.id: ("applied", "L20250311")}
+    assert unbalanced(home) == []

@@ -43,6 +43,7 @@ def test_list_release_and_status(mini):
     assert "abc" in typing[0]
     rows = crmwh("quarantine", "list", "--rows", "--table", "order_line")
     assert "L20250310-order_line-1" in rows.stdout and "L20250310-order_line-2" in rows.stdout
+    assert "crm.sales_order_lines" in rows.stdout
 
     nothing = crmwh("quarantine", "release", "--table", "order_line", "--expectation", "nope")
     assert nothing.returncode == 2 and "no unreleased quarantined rows" in nothing.stderr

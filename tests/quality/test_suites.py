@@ -22,6 +22,9 @@ def test_committed_suites_cover_every_staged_and_core_table():
     assert expected <= set(suites)
     for suite in suites.values():
         assert all(e.severity in {"blocking", "warning"} for e in suite.expectations)
+        raw = json.loads(suite.path.read_text())["expectations"]
+        assert all("on_fail" in r["meta"] for r, e in zip(raw, suite.expectations, strict=True)
+                   if e.row_level), suite.path    # declared, not left to the default
 
 
 def test_scaffold_writes_loadable_suites_and_keeps_hand_edits(tmp_path):

@@ -77,13 +77,19 @@ def list_cmd(
 def _print_rows(con, tables: list[str], load: str | None) -> None:
     out = []
     for t in tables:
+        cols = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE "
+                                          "schema_name = 'quarantine' AND table_name = ?",
+                                          [t]).fetchall()}
+        origin = "_source || '.' || _source_table"
+        if "_file" in cols:   # rows from an external file: the file and its row number
+            origin = f"coalesce(_file || ' row ' || _file_row, {origin})"
         out += con.execute(
-            f"SELECT '{t}', quarantine_id, load_id, f.expectation, f.\"column\", f.value, "
-            f"coalesce(released_in, '') FROM (SELECT *, unnest(failures) AS f FROM "
-            f"quarantine.\"{t}\" WHERE $load IS NULL OR load_id = $load) ORDER BY 2, 4",
+            f"SELECT '{t}', quarantine_id, load_id, {origin}, f.expectation, f.\"column\", "
+            f"f.value, coalesce(released_in, '') FROM (SELECT *, unnest(failures) AS f FROM "
+            f"quarantine.\"{t}\" WHERE $load IS NULL OR load_id = $load) ORDER BY 2, 5",
             {"load": load}).fetchall()
-    print_rows(["table", "id", "load", "expectation", "column", "value", "released in"], out,
-               title="Quarantined rows (release with --id)")
+    print_rows(["table", "id", "load", "from", "expectation", "column", "value", "released in"],
+               out, title="Quarantined rows (release with --id)")
 
 
 @quarantine_app.command("release")

@@ -105,7 +105,10 @@ def _query_hits(con, suite: Suite, target: Target, e: Expectation) -> None:
         raise ContractError(f"{suite.where(e)}: to quarantine rows the query must return the "
                             f"key columns {', '.join(target.keys)}")
     key_out = "".join((f"{q(k)}, " if has_keys else f"NULL AS {q(k)}, ") for k in target.keys)
-    con.execute(f"INSERT INTO {HITS} SELECT {key_out}{lit(e.name)}, NULL FROM ({query})")
+    # The sample of a row query is the failing rows' keys (it has no single offending column).
+    value = (" || '|' || ".join(f"CAST({q(k)} AS VARCHAR)" for k in target.keys)
+             if has_keys else "NULL")
+    con.execute(f"INSERT INTO {HITS} SELECT {key_out}{lit(e.name)}, {value} FROM ({query})")
 
 
 def _table_value(con, e: Expectation, target: Target) -> Any:

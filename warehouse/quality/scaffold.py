@@ -17,7 +17,7 @@ from typing import Any
 from warehouse.config import MODEL_DIR
 from warehouse.contracts.model import Model, load_model
 from warehouse.contracts.staging import Entity
-from warehouse.quality.suite import expectations_dir, parse_suite
+from warehouse.quality.suite import TYPES, expectations_dir, parse_suite
 
 GX_META = {"great_expectations_version": "1.24.1"}
 EMAIL_REGEX = r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$"
@@ -27,8 +27,7 @@ CHANGE_TIMES = ("created_at", "updated_at")
 
 def _exp(type_: str, severity: str, on_fail: str = "report", **kwargs: Any) -> dict[str, Any]:
     meta: dict[str, Any] = {"severity": severity}
-    if on_fail != "report" or type_.startswith("expect_column_values") or \
-            type_ == "expect_compound_columns_to_be_unique":
+    if TYPES[type_].row_level:
         meta["on_fail"] = on_fail
     return {"type": type_, "kwargs": kwargs, "meta": meta}
 
