@@ -1,0 +1,322 @@
+"""Model + query -> one DuckDB statement, built as a sqlglot tree with bound parameters.
+
+Passes: resolve names, split the measures into components (one per fact, semi-additive measure
+or time window), build each component aggregated to the grain, join the components on the grain
+keys (FULL OUTER JOIN between facts, LEFT JOIN for time windows onto the base values), then
+compute final and calculated measures, and apply top-N, ordering and pagination.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from sqlglot import exp
+
+from warehouse.cube import measure_sql
+from warehouse.cube.component import Part, build
+from warehouse.cube.model import Cube, CubeModel, Measure
+from warehouse.cube.query import Query, TimeCalc
+from warehouse.cube.scope import Params, col
+from warehouse.cube.source import SourcePicker, base_source
+from warehouse.cube.timecalc import window_table
+from warehouse.errors import UserError
+
+GROUPING_COLUMN = "grouping_id"
+
+
+@dataclass
+class Compiled:
+    """The statement, its parameters, the visible columns and the tables each component read."""
+
+    tree: exp.Expression
+    params: list
+    columns: list[str]
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def sql(self) -> str:
+        return self.tree.sql(dialect="duckdb")
+
+    def pretty(self) -> str:
+        return self.tree.sql(dialect="duckdb", pretty=True)
+
+
+@dataclass
+class _Component:
+    alias: str
+    part: Part
+    select: exp.Select | None = None
+    calc: TimeCalc | None = None
+
+
+def grouping_sets(query: Query, n: int) -> list[tuple[int, ...]] | None:
+    if query.grouping_sets is not None:
+        names = list(query.drilldown)
+        try:
+            return [tuple(names.index(level) for level in s) for s in query.grouping_sets]
+        except ValueError:
+            raise UserError("every level of a grouping set must be in the drilldown") from None
+    if query.totals == "none":
+        return None
+    if query.totals == "rollup":
+        return [tuple(range(k)) for k in range(n, -1, -1)]
+    if query.totals == "all":
+        return [c for k in range(n, -1, -1) for c in combinations(range(n), k)]
+    raise UserError(f"totals: expected none, rollup or all, got {query.totals!r}")
+
+
+def compile_query(model: CubeModel, query: Query, picker: SourcePicker | None = None) -> Compiled:
+    picker = picker or base_source
+    cube = model.cube(query.cube)
+    levels = [cube.level(r) for r in query.drilldown]
+    names = [r.name for r in levels]
+    if len(set(names)) != len(names):
+        raise UserError("a level appears twice in the drilldown")
+    sets = grouping_sets(query.with_(drilldown=tuple(names)) if query.grouping_sets is None
+                         else query, len(levels))
+    measures = list(dict.fromkeys(list(query.measures) + [t.measure for t in query.time]))
+    if not measures:
+        raise UserError("name at least one measure")
+    for name in measures:
+        cube.measure(name)
+    segments = []
+    for seg in query.segments:
+        if seg not in cube.segments:
+            raise UserError(f"cube {cube.name}: no segment {seg!r}; known: "
+                            f"{', '.join(sorted(cube.segments)) or 'none'}")
+        segments += cube.segments[seg]
+    base = measure_sql.base_measures(cube, measures)
+    params = Params()
+    components = _split(model, cube, query, names, sets, base, tuple(segments))
+    sources = []
+    for comp in components:
+        comp.select, source = build(comp.part, params, picker)
+        sources.append(f"{comp.alias}: {source.label}")
+    tree, columns = _assemble(cube, query, names, levels, sets, measures, components)
+    return Compiled(tree, params.values, columns, sources)
+
+
+def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
+           sets: list[tuple[int, ...]] | None, base: list[Measure], segments: tuple
+           ) -> list[_Component]:
+    groups: dict[tuple[str, str], list[Measure]] = {}
+    for m in base:
+        key = (m.cube, f"semi:{m.name}" if m.semi_additive else "")
+        groups.setdefault(key, []).append(m)
+    out = []
+    for (cube_name, kind), ms in groups.items():
+        part = Part(model.cube(cube_name), names, sets, ms, query.cuts, segments,
+                    semi=ms[0] if kind else None)
+        out.append(_Component(f"c{len(out)}", part))
+    for calc in query.time:
+        own = measure_sql.base_measures(cube, [calc.measure])
+        role_name, period = _time_level(cube, names, calc)
+        for m in own:
+            if m.semi_additive:
+                raise UserError(f"time calculations of the semi-additive measure {m.name} "
+                                "are not supported; query it by the time level instead")
+        by_cube: dict[str, list[Measure]] = {}
+        for m in own:
+            by_cube.setdefault(m.cube, []).append(m)
+        for cube_name, ms in by_cube.items():
+            member = model.cube(cube_name)
+            role = member.role(role_name)
+            window = window_table(role.dimension, calc, period)
+            part = Part(member, names, sets, ms, query.cuts, segments,
+                        replaced={role.name: window})
+            out.append(_Component(f"c{len(out)}", part, calc=calc))
+    return out
+
+
+def _time_level(cube: Cube, names: list[str], calc: TimeCalc) -> tuple[str, str]:
+    """The date role and the granularity of a time calculation: its finest drilled level."""
+    best = None
+    order = ["year", "quarter", "month", "week", "day"]
+    for name in names:
+        ref = cube.level(name)
+        if calc.role and ref.role.name != cube.role(calc.role).name:
+            continue
+        if ref.role.dimension.time is None or not ref.level.period:
+            continue
+        if best is None or order.index(ref.level.period) > order.index(best[1]):
+            best = (ref.role.name, ref.level.period)
+    if best is None:
+        raise UserError(f"time calculation {calc.column}: drill down by a date level with a "
+                        f"period (year, quarter, month, week or day), e.g. date.month")
+    return best
+
+
+def _join_on(left: list[exp.Expression], right: str, keys: list[str]) -> exp.Expression:
+    return exp.and_(*[exp.NullSafeEQ(this=lhs.copy(), expression=col(k, right))
+                      for lhs, k in zip(left, keys, strict=True)])
+
+
+def _assemble(cube: Cube, query: Query, names: list[str], levels, sets, measures: list[str],
+              components: list[_Component]) -> tuple[exp.Select, list[str]]:
+    main = [c for c in components if c.calc is None]
+    windows = [c for c in components if c.calc is not None]
+    keys = [f"__k{i}" for i in range(len(names))]
+    if sets is not None:
+        keys += [f"__g{i}" for i in range(len(names))]
+
+    def merged(name: str, among: list[_Component]) -> exp.Expression:
+        values = [col(name, c.alias) for c in among if _has(c, name)]
+        if not values:
+            return exp.Null()
+        return values[0] if len(values) == 1 else exp.Coalesce(this=values[0],
+                                                                expressions=values[1:])
+
+    def sub(c: _Component) -> exp.Subquery:
+        return exp.Subquery(this=c.select, alias=exp.TableAlias(
+            this=exp.to_identifier(c.alias)))
+
+    select = exp.select().from_(sub(main[0]))
+    for i, comp in enumerate(main[1:], start=1):
+        left = [merged(k, main[:i]) for k in keys]
+        select = select.join(sub(comp), on=_join_on(left, comp.alias, keys) if keys else
+                             exp.true(), join_type="full")
+    for comp in windows:
+        left = [merged(k, main) for k in keys]
+        select = select.join(sub(comp), on=_join_on(left, comp.alias, keys) if keys else
+                             exp.true(), join_type="left")
+
+    columns: list[str] = []
+    hidden: list[str] = []
+    for i, ref in enumerate(levels):
+        select = select.select(exp.alias_(merged(f"__k{i}", main), names[i], quoted=True))
+        columns.append(names[i])
+        if ref.level.label is not None:
+            select = select.select(exp.alias_(merged(f"__l{i}", main), f"{names[i]}.label",
+                                              quoted=True))
+            columns.append(f"{names[i]}.label")
+        sort = f"__s{i}" if ref.level.sort is not None else f"__k{i}"
+        select = select.select(exp.alias_(merged(sort, main), f"__order{i}", quoted=True))
+        hidden.append(f"__order{i}")
+        if sets is not None:
+            select = select.select(exp.alias_(merged(f"__g{i}", main), f"__g{i}", quoted=True))
+    if sets is not None:
+        bits = [exp.BitwiseLeftShift(this=col(f"__g{i}"), expression=exp.Literal.number(
+            len(names) - 1 - i)) for i in range(len(names))]
+        gid = bits[0] if bits else exp.Literal.number(0)
+        for b in bits[1:]:
+            gid = exp.BitwiseOr(this=gid, expression=b)
+        columns.append(GROUPING_COLUMN)
+
+    owner = {m.name: c for c in main for m in c.part.measures}
+
+    def value(name: str) -> exp.Expression:
+        m = cube.measure(name)
+        if m.type == "calculated":
+            return measure_sql.calculated(cube, m, value)
+        return measure_sql.final(m, lambda comp: col(comp, owner[name].alias))
+
+    for name in query.measures:
+        select = select.select(exp.alias_(value(name), name, quoted=True))
+        columns.append(name)
+    for calc in query.time:
+        select = select.select(exp.alias_(_calc_value(cube, calc, windows, value),
+                                          calc.column, quoted=True))
+        columns.append(calc.column)
+
+    inner = select
+    outer_cols = []
+    for name in columns:
+        if name == GROUPING_COLUMN:
+            outer_cols.append(exp.alias_(gid, GROUPING_COLUMN, quoted=True))
+        else:
+            outer_cols.append(col(name, "q"))
+    gcols = {f"__g{i}": col(f"__g{i}", "q") for i in range(len(names))} if sets else {}
+    if sets is not None:
+        for b in gid.find_all(exp.Column):
+            b.set("table", exp.to_identifier("q"))
+    outer = exp.select(*outer_cols).from_(exp.Subquery(
+        this=inner, alias=exp.TableAlias(this=exp.to_identifier("q"))))
+    if query.top is not None:
+        outer = _top(outer, cube, query, names, sets)
+    order = _order(cube, query, names, gcols)
+    if order:
+        outer = outer.order_by(*order, copy=False)
+    if query.limit is not None:
+        outer = outer.limit(int(query.limit), copy=False)
+    if query.offset:
+        outer = outer.offset(int(query.offset), copy=False)
+    del hidden
+    return outer, columns
+
+
+def _has(comp: _Component, name: str) -> bool:
+    return any(p.alias_or_name == name for p in comp.select.expressions)
+
+
+def _calc_value(cube: Cube, calc: TimeCalc, windows: list[_Component], current) -> exp.Expression:
+    mine = {m.name: c for c in windows if c.calc is calc for m in c.part.measures}
+
+    def shifted(name: str) -> exp.Expression:
+        m = cube.measure(name)
+        if m.type == "calculated":
+            return measure_sql.calculated(cube, m, shifted)
+        return measure_sql.final(m, lambda comp: col(comp, mine[name].alias))
+
+    prior = shifted(calc.measure)
+    if calc.kind == "change":
+        return exp.Sub(this=exp.Paren(this=current(calc.measure)), expression=exp.Paren(this=prior))
+    if calc.kind == "change_pct":
+        diff = exp.Sub(this=exp.Paren(this=current(calc.measure)), expression=exp.Paren(this=prior))
+        return exp.Div(this=exp.Cast(this=diff, to=exp.DataType.build("DOUBLE")),
+                       expression=exp.Nullif(this=prior.copy(), expression=exp.Literal.number(0)))
+    return prior
+
+
+def _order_key(cube: Cube, names: list[str], by: str, gcols) -> list[exp.Expression]:
+    if by in names:
+        i = names.index(by)
+        return [col(f"__order{i}", "q")]
+    try:
+        ref = cube.level(by)
+    except UserError:
+        ref = None
+    if ref is not None and ref.name in names:
+        return [col(f"__order{names.index(ref.name)}", "q")]
+    return [col(by, "q")]
+
+
+def _order(cube: Cube, query: Query, names: list[str], gcols) -> list[exp.Expression]:
+    out: list[exp.Expression] = []
+    known = set(query.measures) | {t.column for t in query.time} | set(names)
+    for o in query.order:
+        if o.by not in known and not any(cube.level(o.by).name == n for n in names
+                                         if "." in o.by):
+            raise UserError(f"order by {o.by!r}: not a measure or level of this query")
+        for key in _order_key(cube, names, o.by, gcols):
+            out.append(exp.Ordered(this=key, desc=o.descending, nulls_first=False))
+    # Then the levels in drilldown order, totals after their details, for a stable result.
+    for i in range(len(names)):
+        if gcols:
+            out.append(exp.Ordered(this=gcols[f"__g{i}"], desc=False))
+        out.append(exp.Ordered(this=col(f"__order{i}", "q"), desc=False, nulls_first=False))
+        out.append(exp.Ordered(this=col(names[i], "q"), desc=False, nulls_first=False))
+    return out
+
+
+def _top(outer: exp.Select, cube: Cube, query: Query, names: list[str], sets) -> exp.Select:
+    top = query.top
+    if sets is not None:
+        raise UserError("top-N cannot be combined with totals; ask for the totals separately")
+    if top.by not in query.measures:
+        raise UserError(f"top-N by {top.by!r}: the measure must be among the query's measures")
+    if top.within is None:
+        within = names[:-1]
+    else:
+        within = [cube.level(w).name for w in top.within]
+        missing = [w for w in within if w not in names]
+        if missing:
+            raise UserError(f"top-N within {missing}: those levels are not in the drilldown")
+    window = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[col(w, "q") for w in within],
+        order=exp.Order(expressions=[
+            exp.Ordered(this=col(top.by, "q"), desc=top.descending, nulls_first=False)]
+            + [exp.Ordered(this=col(n, "q")) for n in names]))
+    return outer.qualify(exp.LTE(this=window, expression=exp.Literal.number(int(top.n))),
+                         copy=False)

@@ -1,0 +1,183 @@
+"""One component of a query: one fact (or aggregate table) aggregated to the query's grain.
+
+A query's measures are split into components (one per fact for drill-across, one per
+semi-additive measure, one per time window); each is grouped to the same grain keys before the
+components are joined, so a fact is never multiplied by another one's rows.
+
+Output columns: __k<i> (level key), __l<i> (label), __s<i> (sort), __g<i> (GROUPING bit),
+then one column per measure component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import chain
+
+from sqlglot import exp
+
+from warehouse.cube.measure_sql import COMPONENTS, REAGGREGATE
+from warehouse.cube.model import Condition, Cube, LevelRef, Measure
+from warehouse.cube.query import Cut, PathCut, PointCut, RangeCut, SetCut
+from warehouse.cube.scope import Params, Scope, coerce, col
+from warehouse.cube.source import FactSource, Needs, SourcePicker
+from warehouse.errors import UserError
+
+
+@dataclass
+class Part:
+    """The request for one component."""
+
+    cube: Cube
+    levels: list[str]                            # level references, in output order
+    sets: list[tuple[int, ...]] | None           # grouping sets (indices into levels) or plain
+    measures: list[Measure]
+    cuts: tuple[Cut, ...]
+    conditions: tuple[Condition, ...]            # segments
+    replaced: dict[str, exp.Expression] = field(default_factory=dict)
+    semi: Measure | None = None                  # a semi-additive measure computed alone
+
+    def needs(self) -> Needs:
+        refs = [self.cube.level(r) for r in self.levels]
+        filters = {_cut_level(self.cube, c) for c in self.cuts}
+        filters |= {c.ref.name for c in self.conditions}
+        reads = {r.name for r in refs}
+        for m in self.measures:
+            filters |= {c.ref.name for c in m.filter}
+            if m.column_ref:
+                reads.add(m.column_ref.name)
+        return Needs(self.cube.name, frozenset(reads), frozenset(filters),
+                     frozenset(m.name for m in self.measures), bool(self.replaced))
+
+
+def _cut_level(cube: Cube, cut: Cut) -> str:
+    if isinstance(cut, PathCut):
+        return f"{cube.role(cut.dimension).name}.{_path_levels(cube, cut)[0]}"
+    return cube.level(cut.level).name
+
+
+def _path_levels(cube: Cube, cut: PathCut) -> tuple[str, ...]:
+    dim = cube.role(cut.dimension).dimension
+    name = cut.hierarchy or dim.default_hierarchy
+    if name not in dim.hierarchies:
+        raise UserError(f"cube {cube.name}: {cut.dimension} has no hierarchy {name!r}; known: "
+                        f"{', '.join(dim.hierarchies) or 'none'}")
+    levels = dim.hierarchies[name]
+    if not 0 < len(cut.path) <= len(levels):
+        raise UserError(f"cube {cube.name}: path {list(cut.path)} does not fit hierarchy "
+                        f"{name} ({' > '.join(levels)})")
+    return levels[:len(cut.path)]
+
+
+def cut_condition(scope: Scope, cut: Cut) -> exp.Expression:
+    cube = scope.cube
+    if isinstance(cut, PointCut):
+        return scope.condition(cube.level(cut.level), (cut.value,), invert=cut.invert)
+    if isinstance(cut, SetCut):
+        return scope.condition(cube.level(cut.level), tuple(cut.values), invert=cut.invert)
+    if isinstance(cut, RangeCut):
+        ref = cube.level(cut.level)
+        key = scope.level_key(ref)
+        parts = []
+        if cut.low is not None:
+            low = coerce(cut.low, ref.level.key.dtype, ref.name)
+            parts.append(exp.GTE(this=key, expression=scope.params.bind(low)))
+        if cut.high is not None:
+            high = coerce(cut.high, ref.level.key.dtype, ref.name)
+            parts.append(exp.LTE(this=key.copy(), expression=scope.params.bind(high)))
+        cond = exp.and_(*parts) if parts else exp.true()
+        return exp.Not(this=exp.Paren(this=cond)) if cut.invert else cond
+    if isinstance(cut, PathCut):
+        role = cube.role(cut.dimension)
+        parts = [scope.condition(LevelRef(role, role.dimension.levels[name]), (value,))
+                 for name, value in zip(_path_levels(cube, cut), cut.path, strict=False)]
+        cond = exp.and_(*parts)
+        return exp.Not(this=exp.Paren(this=cond)) if cut.invert else cond
+    raise UserError(f"unknown cut {cut!r}")
+
+
+def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select, FactSource]:
+    """The aggregated SELECT of one component, and the source it reads."""
+    cube = part.cube
+    source = picker(cube, part.needs())
+    scope = Scope(cube, source, params, part.replaced)
+    refs = [cube.level(r) for r in part.levels]
+    group_cols: list[list[exp.Expression]] = []
+    projections: list[exp.Expression] = []
+    for i, ref in enumerate(refs):
+        key = scope.level_key(ref)
+        cols = [key]
+        projections.append(exp.alias_(key, f"__k{i}", quoted=True))
+        for tag, attr in (("l", ref.level.label), ("s", ref.level.sort)):
+            if attr is not None:
+                value = scope.attr(ref.role, attr)
+                cols.append(value)
+                projections.append(exp.alias_(value, f"__{tag}{i}", quoted=True))
+        group_cols.append(cols)
+    if part.sets is not None:
+        for i, cols in enumerate(group_cols):
+            projections.append(exp.alias_(exp.func("GROUPING", cols[0].copy()), f"__g{i}",
+                                          quoted=True))
+    time_value = None
+    if part.semi is not None:
+        over = part.semi.over
+        time_value = scope.attr(over, over.dimension.time)
+        projections.append(exp.alias_(time_value, "__t", quoted=True))
+    for measure in part.measures:
+        projections += _aggregates(scope, measure)
+    where = [cut_condition(scope, c) for c in part.cuts]
+    segment = scope.conditions(part.conditions)
+    if segment is not None:
+        where.append(segment)
+    select = exp.select(*projections)
+    select = scope.from_clause(select)
+    if where:
+        select = select.where(exp.and_(*where), copy=False)
+    extra = [time_value.copy()] if time_value is not None else []
+    if part.sets is None:
+        keys = list(chain.from_iterable(group_cols)) + extra
+        if keys:
+            select = select.group_by(*[k.copy() for k in keys], copy=False)
+    else:
+        sets = [exp.Tuple(expressions=[c.copy() for i in s for c in group_cols[i]]
+                          + [e.copy() for e in extra]) for s in part.sets]
+        select.set("group", exp.Group(grouping_sets=[exp.GroupingSets(expressions=sets)]))
+    if part.semi is not None:
+        select = _pick_period_end(select, part, len(refs), cube)
+    return select, source
+
+
+def _aggregates(scope: Scope, measure: Measure) -> list[exp.Expression]:
+    out = []
+    pre = scope.source.measures
+    if measure.column is not None:
+        value = scope.fact_expr(measure.column)
+    elif measure.column_ref is not None:
+        value = scope.level_key(measure.column_ref)
+    else:
+        value = exp.Star()
+    flt = scope.conditions(measure.filter)
+    for suffix, agg in COMPONENTS[measure.type]:
+        name = measure.name + suffix
+        expr = REAGGREGATE[measure.type, suffix](col(pre[name], "f")) if name in pre else agg(value.copy())
+        if flt is not None:
+            expr = exp.Filter(this=expr, expression=exp.Where(this=flt.copy()))
+        out.append(exp.alias_(expr, name, quoted=True))
+    return out
+
+
+def _pick_period_end(inner: exp.Select, part: Part, nlevels: int, cube: Cube) -> exp.Select:
+    """Semi-additive: per grain cell keep the value at the last (first) date with data."""
+    outer_cols: list[exp.Expression] = []
+    for proj in inner.expressions:
+        name = proj.alias_or_name
+        if name.startswith(("__k", "__l", "__s", "__g")):
+            outer_cols.append(col(name, "p"))
+    pick = "ARG_MAX" if part.semi.semi_additive == "last" else "ARG_MIN"
+    measures = [exp.alias_(exp.func(pick, col(c, "p"), col("__t", "p")), c, quoted=True)
+                for c in (p.alias_or_name for p in inner.expressions)
+                if not c.startswith("__")]
+    select = exp.select(*[c.copy() for c in outer_cols], *measures).from_(
+        exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("p"))))
+    if outer_cols:
+        select = select.group_by(*outer_cols, copy=False)
+    return select

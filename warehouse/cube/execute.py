@@ -1,0 +1,112 @@
+"""CubeEngine: the Python API. Compile a query, run it on a DuckDB connection, return Arrow."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.cube.compile import Compiled, compile_query
+from warehouse.cube.model import CubeModel, load_cube_model
+from warehouse.cube.query import Cut, Order, Query, TimeCalc, TopN
+from warehouse.cube.source import SourcePicker
+from warehouse.errors import UserError
+
+
+@dataclass
+class Result:
+    """A query's answer: the Arrow table plus what produced it."""
+
+    table: pa.Table
+    compiled: Compiled
+    compile_ms: float = 0.0
+    execute_ms: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_pandas(self):
+        return self.table.to_pandas()
+
+    @property
+    def columns(self) -> list[str]:
+        return self.table.column_names
+
+    def rows(self) -> list[tuple]:
+        cols = [c.to_pylist() for c in self.table.columns]
+        return list(zip(*cols, strict=True)) if cols else []
+
+
+class CubeEngine:
+    """Answer cube queries on one connection (a published snapshot, read-only, is typical)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, model: CubeModel | None = None, *,
+                 picker: SourcePicker | None = None) -> None:
+        self.con = con
+        self.model = model or load_cube_model()
+        self.picker = picker
+
+    @classmethod
+    def open(cls, home=None, cubes_dir: Path | None = None) -> CubeEngine:
+        """An engine on the published snapshot of a home folder (read-only connection)."""
+        from warehouse import config
+        from warehouse.publish import SnapshotStore
+
+        con = SnapshotStore(config.home(home)).connect()
+        return cls(con, load_cube_model(cubes_dir))
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> CubeEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def compile(self, query: Query) -> Compiled:
+        return compile_query(self.model, query, self.picker)
+
+    def run(self, query: Query) -> Result:
+        started = time.perf_counter()
+        compiled = self.compile(query)
+        compiled_at = time.perf_counter()
+        table = self.execute(compiled)
+        done = time.perf_counter()
+        return Result(table, compiled, (compiled_at - started) * 1000, (done - compiled_at) * 1000)
+
+    def execute(self, compiled: Compiled) -> pa.Table:
+        try:
+            return self.con.execute(compiled.sql, compiled.params).fetch_arrow_table()
+        except duckdb.Error as exc:
+            raise UserError(f"cube query failed: {str(exc).splitlines()[0]}") from exc
+
+    def query(self, cube: str, measures: list[str] | tuple[str, ...] = (),
+              drilldown: list[str] | tuple[str, ...] = (), cuts: list[Cut] | tuple[Cut, ...] = (),
+              **options: Any) -> pa.Table:
+        """query("sales", ["revenue"], ["date.year"], [PointCut("channel.type", "online")])."""
+        return self.run(make_query(cube, measures, drilldown, cuts, **options)).table
+
+
+def make_query(cube: str, measures=(), drilldown=(), cuts=(), *, segments=(), order=(),
+               top: TopN | None = None, limit: int | None = None, offset: int = 0,
+               totals: str = "none", grouping_sets=None, time: tuple[TimeCalc, ...] = ()
+               ) -> Query:
+    orders = tuple(o if isinstance(o, Order) else _order(o) for o in order)
+    return Query(cube, tuple(measures), tuple(drilldown), tuple(cuts), tuple(segments), orders,
+                 top, limit, offset, totals,
+                 tuple(tuple(s) for s in grouping_sets) if grouping_sets is not None else None,
+                 tuple(time))
+
+
+def _order(text: str) -> Order:
+    """"-revenue" or "revenue desc" orders descending."""
+    text = text.strip()
+    if text.startswith("-"):
+        return Order(text[1:], True)
+    parts = text.rsplit(" ", 1)
+    if len(parts) == 2 and parts[1].lower() in {"asc", "desc"}:
+        return Order(parts[0], parts[1].lower() == "desc")
+    return Order(text)

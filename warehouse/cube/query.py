@@ -1,0 +1,118 @@
+"""The query model: one backend-free description of a question, behind every interface.
+
+Names are strings as users write them ("date.quarter", "revenue"); the compiler resolves them
+against the cube. Values in cuts are data, always bound as parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class PointCut:
+    """level = value (`invert`: <>)."""
+
+    level: str
+    value: Any
+    invert: bool = False
+
+
+@dataclass(frozen=True)
+class SetCut:
+    """level IN (values)."""
+
+    level: str
+    values: tuple[Any, ...]
+    invert: bool = False
+
+
+@dataclass(frozen=True)
+class RangeCut:
+    """low <= level <= high; either bound may be None (open)."""
+
+    level: str
+    low: Any = None
+    high: Any = None
+    invert: bool = False
+
+
+@dataclass(frozen=True)
+class PathCut:
+    """A member by its path down a hierarchy: ("2025", "2025-Q1") under date.calendar."""
+
+    dimension: str
+    path: tuple[Any, ...]
+    hierarchy: str | None = None
+    invert: bool = False
+
+
+Cut = PointCut | SetCut | RangeCut | PathCut
+
+
+@dataclass(frozen=True)
+class Order:
+    """Order by a level (its sort attribute) or a measure."""
+
+    by: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class TopN:
+    """Keep the n best members of `level` by `measure` within each parent (the other levels)."""
+
+    n: int
+    by: str
+    descending: bool = True
+    within: tuple[str, ...] | None = None
+
+
+TimeKind = Literal["ytd", "qtd", "mtd", "last_year", "previous", "rolling", "change",
+                   "change_pct"]
+
+
+@dataclass(frozen=True)
+class TimeCalc:
+    """A measure over a shifted or widened time window, per member of the query's time level.
+
+    ytd/qtd/mtd: to date within the year/quarter/month; last_year: same period a year before;
+    previous: the period before; rolling: the last `n` periods; change / change_pct: against
+    the previous period (or `against="last_year"`). `name` defaults to measure_kind.
+    """
+
+    measure: str
+    kind: TimeKind
+    n: int = 3
+    role: str | None = None
+    against: Literal["previous", "last_year"] = "previous"
+    name: str | None = None
+
+    @property
+    def column(self) -> str:
+        if self.name:
+            return self.name
+        suffix = f"rolling{self.n}" if self.kind == "rolling" else self.kind
+        if self.kind in {"change", "change_pct"} and self.against == "last_year":
+            suffix += "_yoy"
+        return f"{self.measure}_{suffix}"
+
+
+@dataclass(frozen=True)
+class Query:
+    cube: str
+    measures: tuple[str, ...] = ()
+    drilldown: tuple[str, ...] = ()
+    cuts: tuple[Cut, ...] = ()
+    segments: tuple[str, ...] = ()
+    order: tuple[Order, ...] = ()
+    top: TopN | None = None
+    limit: int | None = None
+    offset: int = 0
+    totals: Literal["none", "rollup", "all"] = "none"
+    grouping_sets: tuple[tuple[str, ...], ...] | None = None
+    time: tuple[TimeCalc, ...] = field(default=())
+
+    def with_(self, **changes: Any) -> Query:
+        return replace(self, **changes)

@@ -1,0 +1,156 @@
+"""Building blocks of one SELECT over a fact: bound parameters, dimension joins, conditions.
+
+A Scope records which roles a component actually reads, so only those dimensions are joined
+(DuckDB cannot drop an unused LEFT JOIN by itself).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlglot import exp
+
+from warehouse.cube.model import Attr, Condition, Cube, LevelRef, Role
+from warehouse.cube.source import FactSource
+from warehouse.errors import UserError
+
+FACT = "f"
+
+
+class Params:
+    """Values bound as $1, $2, ...: nothing a user types becomes SQL text."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def bind(self, value: Any) -> exp.Expression:
+        self.values.append(value)
+        return exp.Placeholder(this=str(len(self.values)))
+
+
+def table_expr(name: str, alias: str | None = None) -> exp.Table:
+    parts = name.split(".")
+    table = exp.Table(this=exp.to_identifier(parts[-1], quoted=True),
+                      db=exp.to_identifier(parts[-2], quoted=True) if len(parts) > 1 else None)
+    if alias:
+        table.set("alias", exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+    return table
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+def qualify(expr: exp.Expression, alias: str, rename: dict[str, str] | None = None) -> exp.Expression:
+    """Qualify every column of `expr` with `alias` (renaming through `rename`)."""
+    def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table:
+            name = node.name
+            return col(rename.get(name, name) if rename else name, alias)
+        return node
+    return expr.copy().transform(fix)
+
+
+def coerce(value: Any, dtype: str, where: str) -> Any:
+    """A member value as the Python type of its column (CLI and SQL give strings)."""
+    if value is None or not isinstance(value, str):
+        return value
+    t = dtype.upper()
+    try:
+        if t.startswith(("TINYINT", "SMALLINT", "INT", "BIGINT", "HUGEINT", "UBIGINT", "UINT")):
+            return int(value)
+        if t.startswith(("DECIMAL", "NUMERIC")):
+            return Decimal(value)
+        if t in {"DOUBLE", "FLOAT", "REAL"}:
+            return float(value)
+        if t == "DATE":
+            return date.fromisoformat(value)
+        if t.startswith("TIMESTAMP"):
+            return datetime.fromisoformat(value)
+        if t in {"BOOLEAN", "BOOL"}:
+            if value.lower() in {"true", "t", "1", "yes"}:
+                return True
+            if value.lower() in {"false", "f", "0", "no"}:
+                return False
+            raise ValueError(value)
+    except (ValueError, InvalidOperation):
+        raise UserError(f"{where}: {value!r} is not a valid {t.lower()} value") from None
+    return value
+
+
+class Scope:
+    """The FROM clause of one component: the source table plus the dimensions it reads."""
+
+    def __init__(self, cube: Cube, source: FactSource, params: Params,
+                 replaced: dict[str, exp.Expression] | None = None) -> None:
+        self.cube, self.source, self.params = cube, source, params
+        self.joined: dict[str, Role] = {}
+        # role name -> a derived table standing in for the dimension (time windows), joined on
+        # its column __src_key.
+        self.replaced = replaced or {}
+
+    def fact_column(self, name: str) -> exp.Column:
+        return col(self.source.column(name), FACT)
+
+    def fact_expr(self, expr: exp.Expression) -> exp.Expression:
+        return qualify(expr, FACT, dict(self.source.columns))
+
+    def attr(self, role: Role, attr: Attr, ref_name: str | None = None) -> exp.Expression:
+        """The SQL of a role's attribute, joining the role's dimension if it must be read."""
+        for key in (ref_name, f"{role.name}.{attr.name}"):
+            if key and key in self.source.levels and role.name not in self.replaced:
+                return col(self.source.levels[key], FACT)
+        if role.dimension.table is None:            # degenerate: a column of the fact
+            return self.fact_expr(attr.expr)
+        self.joined[role.name] = role
+        return qualify(attr.expr, role.name)
+
+    def level_key(self, ref: LevelRef) -> exp.Expression:
+        return self.attr(ref.role, ref.level.key, ref.name)
+
+    def condition(self, ref: LevelRef, values: tuple[Any, ...], *, invert: bool = False
+                  ) -> exp.Expression:
+        key = self.level_key(ref)
+        typed = [coerce(v, ref.level.key.dtype, ref.name) for v in values]
+        present = [v for v in typed if v is not None]
+        parts: list[exp.Expression] = []
+        if len(present) == 1:
+            parts.append(exp.EQ(this=key, expression=self.params.bind(present[0])))
+        elif present:
+            parts.append(exp.In(this=key, expressions=[self.params.bind(v) for v in present]))
+        if len(present) < len(typed):
+            parts.append(exp.Is(this=key.copy(), expression=exp.Null()))
+        cond = exp.or_(*parts) if parts else exp.false()
+        return exp.Not(this=exp.Paren(this=cond)) if invert else cond
+
+    def conditions(self, conds: tuple[Condition, ...]) -> exp.Expression | None:
+        parts = [self.condition(self.relevel(c.ref), c.values) for c in conds]
+        return exp.and_(*parts) if parts else None
+
+    def relevel(self, ref: LevelRef) -> LevelRef:
+        """The same level as seen from this scope's cube (drill-across conditions)."""
+        if ref.role.name in self.cube.roles and self.cube.roles[ref.role.name] is ref.role:
+            return ref
+        try:
+            return self.cube.level(ref.name)
+        except UserError as exc:
+            raise UserError(f"missing join path: cube {self.cube.name} cannot filter on "
+                            f"{ref.name} ({exc})") from None
+
+    def from_clause(self, select: exp.Select) -> exp.Select:
+        select = select.from_(table_expr(self.source.table, FACT))
+        for name, role in self.joined.items():
+            if name in self.replaced:
+                target: exp.Expression = exp.Subquery(
+                    this=self.replaced[name], alias=exp.TableAlias(
+                        this=exp.to_identifier(name, quoted=True)))
+                right_key = col("__src_key", name)
+            else:
+                target = table_expr(role.dimension.table, name)
+                right_key = col(role.dimension.key, name)
+            on = exp.EQ(this=self.fact_column(role.fact_key), expression=right_key)
+            select = select.join(target, on=on, join_type="inner" if name in self.replaced
+                                 else "left")
+        return select
