@@ -1,0 +1,130 @@
+"""The shape of an aggregate table: which columns it keeps, how each is computed from the fact,
+and the FactSource through which the cube compiler reads it instead of the fact.
+
+Columns: for each kept level and each of its ancestors, the level's key, label and sort
+attributes (named role__attribute); for each distinct-count measure the counted values
+themselves (grouped on, so any roll-up counts them exactly); for every other measure its
+partial aggregates (measure_sql.COMPONENTS, unfiltered: a filtered measure is filtered at query
+time on the kept levels); and _rows, the number of fact rows behind each aggregate row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from warehouse.cube.agg.spec import Aggregate
+from warehouse.cube.measure_sql import COMPONENTS
+from warehouse.cube.model import Attr, Cube, Level, LevelRef, Role
+from warehouse.cube.scope import qualify, table_expr
+from warehouse.cube.source import FactSource
+
+FACT = "f"
+DISTINCT = {"count_distinct", "approx_count_distinct"}
+ROWS = "_rows"
+
+
+@dataclass
+class Layout:
+    """Group-by columns, aggregate columns and the name mapping of one aggregate table."""
+
+    aggregate: Aggregate
+    groups: dict[str, exp.Expression] = field(default_factory=dict)     # column -> row value
+    aggregates: dict[str, exp.Expression] = field(default_factory=dict)  # column -> aggregate
+    levels: dict[str, str] = field(default_factory=dict)     # role.level / role.attr -> column
+    measures: dict[str, str] = field(default_factory=dict)   # measure component -> column
+    roles: dict[str, Role] = field(default_factory=dict)     # dimensions joined to build it
+    partition: str | None = None                             # column of the time partition
+    partition_ref: LevelRef | None = None
+
+    def source(self, rows: int | None = None) -> FactSource:
+        label = self.aggregate.table + (f" ({rows:,} rows)" if rows is not None else "")
+        return FactSource(self.aggregate.table, levels=dict(self.levels),
+                          measures=dict(self.measures), name=label)
+
+    def select(self, cube: Cube, where: exp.Expression | None = None) -> exp.Select:
+        """SELECT ... FROM fact JOIN dims GROUP BY ..., ordered by the kept levels (zone maps)."""
+        proj = [exp.alias_(e.copy(), c, quoted=True) for c, e in self.groups.items()]
+        proj += [exp.alias_(e.copy(), c, quoted=True) for c, e in self.aggregates.items()]
+        select = exp.select(*proj).from_(table_expr(cube.fact, FACT))
+        for name, role in self.roles.items():
+            on = exp.EQ(this=exp.column(role.fact_key, table=FACT, quoted=True),
+                        expression=exp.column(role.dimension.key, table=name, quoted=True))
+            select = select.join(table_expr(role.dimension.table, name), on=on,
+                                 join_type="left")
+        if where is not None:
+            select = select.where(where)
+        if self.groups:
+            select = select.group_by(*[e.copy() for e in self.groups.values()])
+            select = select.order_by(*[exp.Ordered(this=exp.column(c, quoted=True), nulls_first=False)
+                                       for c in self.groups])
+        return select
+
+    def definition_hash(self, cube: Cube) -> str:
+        """Changes whenever the table would be built differently (YAML, dimensions, fact)."""
+        return hashlib.sha256(self.select(cube).sql("duckdb").encode()).hexdigest()[:16]
+
+
+def column_name(role: str, attr: str) -> str:
+    return f"{role}__{attr}"
+
+
+def ancestors(ref: LevelRef) -> list[Level]:
+    """The level and every level above it in each hierarchy that contains it (coarsest first)."""
+    dim = ref.role.dimension
+    out: dict[str, Level] = {}
+    for path in dim.hierarchies.values():
+        if ref.level.name in path:
+            for name in path[:path.index(ref.level.name)]:
+                out.setdefault(name, dim.levels[name])
+    out.setdefault(ref.level.name, ref.level)
+    return list(out.values())
+
+
+def _value(cube: Cube, role: Role, attr: Attr, layout: Layout) -> exp.Expression:
+    if role.dimension.table is None:                 # degenerate: a fact column
+        return qualify(attr.expr, FACT)
+    layout.roles[role.name] = role
+    return qualify(attr.expr, role.name)
+
+
+def layout_of(cube: Cube, agg: Aggregate) -> Layout:
+    out = Layout(agg)
+
+    def keep(role: Role, attr: Attr) -> str:
+        name = column_name(role.name, attr.name)
+        if name not in out.groups:
+            out.groups[name] = _value(cube, role, attr, out)
+        out.levels.setdefault(f"{role.name}.{attr.name}", name)
+        return name
+
+    for ref in agg.levels:
+        for level in ancestors(ref):
+            key = keep(ref.role, level.key)
+            out.levels[f"{ref.role.name}.{level.name}"] = key
+            for attr in (level.label, level.sort):
+                if attr is not None:
+                    keep(ref.role, attr)
+            if out.partition is None and ref.role.dimension.time is not None and level is ref.level:
+                out.partition, out.partition_ref = key, ref
+    for m in agg.measures:
+        if m.column is not None:
+            value: exp.Expression = qualify(m.column, FACT)
+        elif m.column_ref is not None:
+            value = _value(cube, m.column_ref.role, m.column_ref.level.key, out)
+        else:
+            value = exp.Star()
+        if m.type in DISTINCT:
+            name = f"{m.name}__values"
+            out.groups[name] = value
+            out.measures[m.name] = name
+            if m.column_ref is not None:
+                out.levels.setdefault(m.column_ref.name, name)
+            continue
+        for suffix, fn in COMPONENTS[m.type]:
+            out.aggregates[m.name + suffix] = fn(value.copy())
+            out.measures[m.name + suffix] = m.name + suffix
+    out.aggregates[ROWS] = exp.Count(this=exp.Star())
+    return out
