@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from warehouse import config
+from warehouse.cli import cube as cube_cli
 from warehouse.cli.output import console, err_console, print_rows
 from warehouse.errors import UserError
 
@@ -105,10 +106,14 @@ def sql_cmd(
     """Run read-only SQL on the published snapshot."""
     import duckdb
 
+    from warehouse.cli.cube import run_cube_sql
+    from warehouse.cube.sql import is_measure_sql
     from warehouse.publish import SnapshotStore
 
     if fmt not in {"table", "csv", "json"}:
         raise UserError(f"--format: expected table, csv or json, got {fmt!r}")
+    if is_measure_sql(query):  # MEASURE(...) over a cube: answered by the cube engine
+        return run_cube_sql(query, fmt, home)
     con = SnapshotStore(config.home(home)).connect()
     try:
         cur = con.execute(query)
@@ -119,6 +124,9 @@ def sql_cmd(
     finally:
         con.close()
     print_rows(columns, rows, fmt=fmt)
+
+
+cube_cli.register(app)  # query, members, drill-through, explain, cube-sql
 
 
 @app.command("status")

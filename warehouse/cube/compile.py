@@ -17,7 +17,7 @@ from warehouse.cube import measure_sql
 from warehouse.cube.component import Part, build
 from warehouse.cube.model import Cube, CubeModel, Measure
 from warehouse.cube.query import Query, TimeCalc
-from warehouse.cube.scope import Params, col
+from warehouse.cube.scope import Params, alias, col, join, select_from, subquery
 from warehouse.cube.source import SourcePicker, base_source
 from warehouse.cube.timecalc import window_table
 from warehouse.errors import UserError
@@ -33,13 +33,16 @@ class Compiled:
     params: list
     columns: list[str]
     sources: list[str] = field(default_factory=list)
+    _sql: str | None = field(default=None, repr=False)
 
     @property
     def sql(self) -> str:
-        return self.tree.sql(dialect="duckdb")
+        if self._sql is None:
+            self._sql = self.tree.sql(dialect="duckdb", copy=False)
+        return self._sql
 
     def pretty(self) -> str:
-        return self.tree.sql(dialect="duckdb", pretty=True)
+        return self.tree.sql(dialect="duckdb", pretty=True, copy=False)
 
 
 @dataclass
@@ -167,41 +170,28 @@ def _assemble(cube: Cube, query: Query, names: list[str], levels, sets, measures
         return values[0] if len(values) == 1 else exp.Coalesce(this=values[0],
                                                                 expressions=values[1:])
 
-    def sub(c: _Component) -> exp.Subquery:
-        return exp.Subquery(this=c.select, alias=exp.TableAlias(
-            this=exp.to_identifier(c.alias)))
-
-    select = exp.select().from_(sub(main[0]))
+    joins = []
     for i, comp in enumerate(main[1:], start=1):
         left = [merged(k, main[:i]) for k in keys]
-        select = select.join(sub(comp), on=_join_on(left, comp.alias, keys) if keys else
-                             exp.true(), join_type="full")
+        on = _join_on(left, comp.alias, keys) if keys else exp.true()
+        joins.append(join(subquery(comp.select, comp.alias), on, "FULL"))
     for comp in windows:
         left = [merged(k, main) for k in keys]
-        select = select.join(sub(comp), on=_join_on(left, comp.alias, keys) if keys else
-                             exp.true(), join_type="left")
+        on = _join_on(left, comp.alias, keys) if keys else exp.true()
+        joins.append(join(subquery(comp.select, comp.alias), on, "LEFT"))
 
     columns: list[str] = []
-    hidden: list[str] = []
+    projections: list[exp.Expression] = []
     for i, ref in enumerate(levels):
-        select = select.select(exp.alias_(merged(f"__k{i}", main), names[i], quoted=True))
+        projections.append(alias(merged(f"__k{i}", main), names[i]))
         columns.append(names[i])
         if ref.level.label is not None:
-            select = select.select(exp.alias_(merged(f"__l{i}", main), f"{names[i]}.label",
-                                              quoted=True))
+            projections.append(alias(merged(f"__l{i}", main), f"{names[i]}.label"))
             columns.append(f"{names[i]}.label")
         sort = f"__s{i}" if ref.level.sort is not None else f"__k{i}"
-        select = select.select(exp.alias_(merged(sort, main), f"__order{i}", quoted=True))
-        hidden.append(f"__order{i}")
+        projections.append(alias(merged(sort, main), f"__order{i}"))
         if sets is not None:
-            select = select.select(exp.alias_(merged(f"__g{i}", main), f"__g{i}", quoted=True))
-    if sets is not None:
-        bits = [exp.BitwiseLeftShift(this=col(f"__g{i}"), expression=exp.Literal.number(
-            len(names) - 1 - i)) for i in range(len(names))]
-        gid = bits[0] if bits else exp.Literal.number(0)
-        for b in bits[1:]:
-            gid = exp.BitwiseOr(this=gid, expression=b)
-        columns.append(GROUPING_COLUMN)
+            projections.append(alias(merged(f"__g{i}", main), f"__g{i}"))
 
     owner = {m.name: c for c in main for m in c.part.measures}
 
@@ -212,36 +202,36 @@ def _assemble(cube: Cube, query: Query, names: list[str], levels, sets, measures
         return measure_sql.final(m, lambda comp: col(comp, owner[name].alias))
 
     for name in query.measures:
-        select = select.select(exp.alias_(value(name), name, quoted=True))
+        projections.append(alias(value(name), name))
         columns.append(name)
     for calc in query.time:
-        select = select.select(exp.alias_(_calc_value(cube, calc, windows, value),
-                                          calc.column, quoted=True))
+        projections.append(alias(_calc_value(cube, calc, windows, value), calc.column))
         columns.append(calc.column)
+    inner = exp.Select(expressions=projections, from_=exp.From(
+        this=subquery(main[0].select, main[0].alias)), joins=joins or None)
 
-    inner = select
-    outer_cols = []
-    for name in columns:
-        if name == GROUPING_COLUMN:
-            outer_cols.append(exp.alias_(gid, GROUPING_COLUMN, quoted=True))
-        else:
-            outer_cols.append(col(name, "q"))
+    outer_cols: list[exp.Expression] = [col(name, "q") for name in columns]
     gcols = {f"__g{i}": col(f"__g{i}", "q") for i in range(len(names))} if sets else {}
     if sets is not None:
-        for b in gid.find_all(exp.Column):
-            b.set("table", exp.to_identifier("q"))
-    outer = exp.select(*outer_cols).from_(exp.Subquery(
-        this=inner, alias=exp.TableAlias(this=exp.to_identifier("q"))))
+        gid: exp.Expression = exp.Literal.number(0)
+        for i in range(len(names)):
+            bit = exp.BitwiseLeftShift(this=col(f"__g{i}", "q"),
+                                       expression=exp.Literal.number(len(names) - 1 - i))
+            gid = bit if i == 0 else exp.BitwiseOr(this=gid, expression=bit)
+        outer_cols.insert(len(levels) + sum(1 for r in levels if r.level.label is not None),
+                          alias(gid, GROUPING_COLUMN))
+        columns.insert(len(outer_cols) - len(query.measures) - len(query.time) - 1,
+                       GROUPING_COLUMN)
+    outer = select_from(outer_cols, inner, "q")
     if query.top is not None:
         outer = _top(outer, cube, query, names, sets)
     order = _order(cube, query, names, gcols)
     if order:
-        outer = outer.order_by(*order, copy=False)
+        outer.set("order", exp.Order(expressions=order))
     if query.limit is not None:
-        outer = outer.limit(int(query.limit), copy=False)
+        outer.set("limit", exp.Limit(expression=exp.Literal.number(int(query.limit))))
     if query.offset:
-        outer = outer.offset(int(query.offset), copy=False)
-    del hidden
+        outer.set("offset", exp.Offset(expression=exp.Literal.number(int(query.offset))))
     return outer, columns
 
 
@@ -318,5 +308,6 @@ def _top(outer: exp.Select, cube: Cube, query: Query, names: list[str], sets) ->
         order=exp.Order(expressions=[
             exp.Ordered(this=col(top.by, "q"), desc=top.descending, nulls_first=False)]
             + [exp.Ordered(this=col(n, "q")) for n in names]))
-    return outer.qualify(exp.LTE(this=window, expression=exp.Literal.number(int(top.n))),
-                         copy=False)
+    outer.set("qualify", exp.Qualify(this=exp.LTE(this=window,
+                                                  expression=exp.Literal.number(int(top.n)))))
+    return outer

@@ -18,7 +18,7 @@ from sqlglot import exp
 from warehouse.cube.measure_sql import COMPONENTS, REAGGREGATE
 from warehouse.cube.model import Condition, Cube, LevelRef, Measure
 from warehouse.cube.query import Cut, PathCut, PointCut, RangeCut, SetCut
-from warehouse.cube.scope import Params, Scope, coerce, col
+from warehouse.cube.scope import Params, Scope, alias, coerce, col, select_from
 from warehouse.cube.source import FactSource, Needs, SourcePicker
 from warehouse.errors import UserError
 
@@ -106,37 +106,36 @@ def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select,
     for i, ref in enumerate(refs):
         key = scope.level_key(ref)
         cols = [key]
-        projections.append(exp.alias_(key, f"__k{i}", quoted=True))
+        projections.append(alias(key, f"__k{i}"))
         for tag, attr in (("l", ref.level.label), ("s", ref.level.sort)):
             if attr is not None:
                 value = scope.attr(ref.role, attr)
                 cols.append(value)
-                projections.append(exp.alias_(value, f"__{tag}{i}", quoted=True))
+                projections.append(alias(value, f"__{tag}{i}"))
         group_cols.append(cols)
     if part.sets is not None:
         for i, cols in enumerate(group_cols):
-            projections.append(exp.alias_(exp.func("GROUPING", cols[0].copy()), f"__g{i}",
-                                          quoted=True))
+            projections.append(alias(exp.Anonymous(this="GROUPING", expressions=[cols[0].copy()]),
+                                     f"__g{i}"))
     time_value = None
     if part.semi is not None:
         over = part.semi.over
         time_value = scope.attr(over, over.dimension.time)
-        projections.append(exp.alias_(time_value, "__t", quoted=True))
+        projections.append(alias(time_value, "__t"))
     for measure in part.measures:
         projections += _aggregates(scope, measure)
     where = [cut_condition(scope, c) for c in part.cuts]
     segment = scope.conditions(part.conditions)
     if segment is not None:
         where.append(segment)
-    select = exp.select(*projections)
-    select = scope.from_clause(select)
+    select = scope.from_clause(exp.Select(expressions=projections))
     if where:
-        select = select.where(exp.and_(*where), copy=False)
+        select.set("where", exp.Where(this=exp.and_(*where)))
     extra = [time_value.copy()] if time_value is not None else []
     if part.sets is None:
         keys = list(chain.from_iterable(group_cols)) + extra
         if keys:
-            select = select.group_by(*[k.copy() for k in keys], copy=False)
+            select.set("group", exp.Group(expressions=[k.copy() for k in keys]))
     else:
         sets = [exp.Tuple(expressions=[c.copy() for i in s for c in group_cols[i]]
                           + [e.copy() for e in extra]) for s in part.sets]
@@ -161,7 +160,7 @@ def _aggregates(scope: Scope, measure: Measure) -> list[exp.Expression]:
         expr = REAGGREGATE[measure.type, suffix](col(pre[name], "f")) if name in pre else agg(value.copy())
         if flt is not None:
             expr = exp.Filter(this=expr, expression=exp.Where(this=flt.copy()))
-        out.append(exp.alias_(expr, name, quoted=True))
+        out.append(alias(expr, name))
     return out
 
 
@@ -173,11 +172,10 @@ def _pick_period_end(inner: exp.Select, part: Part, nlevels: int, cube: Cube) ->
         if name.startswith(("__k", "__l", "__s", "__g")):
             outer_cols.append(col(name, "p"))
     pick = "ARG_MAX" if part.semi.semi_additive == "last" else "ARG_MIN"
-    measures = [exp.alias_(exp.func(pick, col(c, "p"), col("__t", "p")), c, quoted=True)
+    measures = [alias(exp.Anonymous(this=pick, expressions=[col(c, "p"), col("__t", "p")]), c)
                 for c in (p.alias_or_name for p in inner.expressions)
                 if not c.startswith("__")]
-    select = exp.select(*[c.copy() for c in outer_cols], *measures).from_(
-        exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("p"))))
+    select = select_from([c.copy() for c in outer_cols] + measures, inner, "p")
     if outer_cols:
-        select = select.group_by(*outer_cols, copy=False)
+        select.set("group", exp.Group(expressions=outer_cols))
     return select

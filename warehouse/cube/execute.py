@@ -54,7 +54,8 @@ class CubeEngine:
         from warehouse import config
         from warehouse.publish import SnapshotStore
 
-        con = SnapshotStore(config.home(home)).connect()
+        where = home if isinstance(home, config.Home) else config.home(home)
+        con = SnapshotStore(where).connect()
         return cls(con, load_cube_model(cubes_dir))
 
     def close(self) -> None:
@@ -74,14 +75,42 @@ class CubeEngine:
         compiled = self.compile(query)
         compiled_at = time.perf_counter()
         table = self.execute(compiled)
+        if query.renames:
+            names = dict(query.renames)
+            table = table.rename_columns([names.get(c, c) for c in table.column_names])
         done = time.perf_counter()
         return Result(table, compiled, (compiled_at - started) * 1000, (done - compiled_at) * 1000)
 
     def execute(self, compiled: Compiled) -> pa.Table:
         try:
-            return self.con.execute(compiled.sql, compiled.params).fetch_arrow_table()
+            return self.con.execute(compiled.sql, compiled.params).to_arrow_table()
         except duckdb.Error as exc:
             raise UserError(f"cube query failed: {str(exc).splitlines()[0]}") from exc
+
+    def members(self, cube: str, level: str, cuts: tuple[Cut, ...] = (), *,
+                limit: int | None = None, offset: int = 0) -> pa.Table:
+        """Members of a level (key, label) in sort order: for filter pickers."""
+        from warehouse.cube.browse import members
+
+        return self.execute(members(self.model, cube, level, tuple(cuts), limit=limit,
+                                    offset=offset))
+
+    def drill_through(self, cube: str, cuts: tuple[Cut, ...] = (), **options: Any) -> pa.Table:
+        """The fact rows behind a cell, one page (limit/offset), ordered by the fact's grain."""
+        from warehouse.cube.browse import drill_through
+
+        return self.execute(drill_through(self.model, cube, tuple(cuts), **options))
+
+    def pivot(self, query: Query, rows: list[str], columns: list[str]) -> pa.Table:
+        """Run `query` and lay it out rows x columns (each measure spread over the columns)."""
+        from warehouse.cube.layout import pivot
+
+        names = [self.model.cube(query.cube).level(d).name for d in query.drilldown]
+        result = self.run(query.with_(drilldown=tuple(names)))
+        measures = list(query.measures) + [t.column for t in query.time]
+        canon = self.model.cube(query.cube)
+        return pivot(result.table, [canon.level(r).name for r in rows],
+                     [canon.level(c).name for c in columns], measures)
 
     def query(self, cube: str, measures: list[str] | tuple[str, ...] = (),
               drilldown: list[str] | tuple[str, ...] = (), cuts: list[Cut] | tuple[Cut, ...] = (),

@@ -113,6 +113,7 @@ class Query:
     totals: Literal["none", "rollup", "all"] = "none"
     grouping_sets: tuple[tuple[str, ...], ...] | None = None
     time: tuple[TimeCalc, ...] = field(default=())
+    renames: tuple[tuple[str, str], ...] = ()       # output column -> name shown (SQL aliases)
 
     def with_(self, **changes: Any) -> Query:
         return replace(self, **changes)

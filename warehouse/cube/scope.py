@@ -39,6 +39,29 @@ def table_expr(name: str, alias: str | None = None) -> exp.Table:
     return table
 
 
+def select(*projections: exp.Expression) -> exp.Select:
+    """A SELECT built in place (sqlglot's chained builders copy the tree at every step)."""
+    return exp.Select(expressions=list(projections))
+
+
+def subquery(inner: exp.Expression, name: str) -> exp.Subquery:
+    return exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(name)))
+
+
+def select_from(projections: list[exp.Expression], inner: exp.Expression, name: str) -> exp.Select:
+    """SELECT projections FROM (inner) AS name."""
+    return exp.Select(expressions=projections, from_=exp.From(this=subquery(inner, name)))
+
+
+def join(target: exp.Expression, on: exp.Expression, side: str | None) -> exp.Join:
+    """side: LEFT, FULL, or None for an inner join."""
+    return exp.Join(this=target, on=on, side=side, kind=None if side else "INNER")
+
+
+def alias(expr: exp.Expression, name: str) -> exp.Alias:
+    return exp.Alias(this=expr, alias=exp.to_identifier(name, quoted=True))
+
+
 def col(name: str, table: str | None = None) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
@@ -140,7 +163,8 @@ class Scope:
                             f"{ref.name} ({exc})") from None
 
     def from_clause(self, select: exp.Select) -> exp.Select:
-        select = select.from_(table_expr(self.source.table, FACT))
+        select.set("from_", exp.From(this=table_expr(self.source.table, FACT)))
+        joins = []
         for name, role in self.joined.items():
             if name in self.replaced:
                 target: exp.Expression = exp.Subquery(
@@ -151,6 +175,7 @@ class Scope:
                 target = table_expr(role.dimension.table, name)
                 right_key = col(role.dimension.key, name)
             on = exp.EQ(this=self.fact_column(role.fact_key), expression=right_key)
-            select = select.join(target, on=on, join_type="inner" if name in self.replaced
-                                 else "left")
+            joins.append(join(target, on, None if name in self.replaced else "LEFT"))
+        if joins:
+            select.set("joins", joins)
         return select

@@ -14,14 +14,14 @@ from sqlglot import exp
 
 from warehouse.cube.model import Dimension
 from warehouse.cube.query import TimeCalc
-from warehouse.cube.scope import col, table_expr
+from warehouse.cube.scope import alias, col, join, table_expr
 from warehouse.errors import UserError
 
 WEEK_YEAR_DAYS = 364   # "same week last year" is 52 weeks back
 
 
 def _trunc(period: str, value: exp.Expression) -> exp.Expression:
-    return exp.Cast(this=exp.func("date_trunc", exp.Literal.string(period), value),
+    return exp.Cast(this=exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(period), value]),
                     to=exp.DataType.build("DATE"))
 
 
@@ -77,6 +77,6 @@ def window_table(dim: Dimension, calc: TimeCalc, period: str) -> exp.Select:
     cond = exp.and_(relation(kind, period, calc.n, s_day, t_day),
                     exp.EQ(this=t_day.copy(), expression=_period_end(period, t_day)))
     target_cols = exp.Column(this=exp.Star(), table=exp.to_identifier("t"))
-    return (exp.select(target_cols, exp.alias_(col(dim.key, "s"), "__src_key", quoted=True))
-            .from_(table_expr(dim.table, "s"))
-            .join(table_expr(dim.table, "t"), on=cond, join_type="inner"))
+    return exp.Select(expressions=[target_cols, alias(col(dim.key, "s"), "__src_key")],
+                      from_=exp.From(this=table_expr(dim.table, "s")),
+                      joins=[join(table_expr(dim.table, "t"), cond, None)])

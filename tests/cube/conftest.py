@@ -1,0 +1,73 @@
+"""Fixture warehouses for cube tests, built once per session.
+
+`demo_wh`: the demo generator at scale 0.1, loaded for three business dates (so the customer-day
+snapshot has several dates and customers have type-2 versions). `mini_wh`: the hand-written
+mini sources loaded for two dates (an inferred customer, a moved customer, an unmatched debtor).
+Both are read through the published snapshot, read-only, like every reader.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from warehouse.cube.execute import CubeEngine
+from warehouse.cube.model import load_cube_model
+
+AS_OF = date(2025, 6, 30)
+
+
+@pytest.fixture(scope="session")
+def cube_model():
+    return load_cube_model()
+
+
+def _home(tmp_path_factory, name: str, mp: pytest.MonkeyPatch):
+    from warehouse.config import home as make_home
+
+    home = make_home(tmp_path_factory.mktemp(name) / "home")
+    mp.setenv("CRMWH_HOME", str(home.root))
+    mp.delenv("CRMWH_CRM_URL", raising=False)
+    mp.delenv("CRMWH_ERP_URL", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_wh(tmp_path_factory, cube_model):
+    from warehouse.demo import advance_demo, init_demo
+    from warehouse.load import run_load
+
+    mp = pytest.MonkeyPatch()
+    home = _home(tmp_path_factory, "cube-demo", mp)
+    init_demo(home, scale=0.1, seed=11, as_of=AS_OF)
+    run_load(home, AS_OF)
+    advance_demo(home, days=2)
+    for i in (1, 2):
+        run_load(home, AS_OF + timedelta(days=i))
+    engine = CubeEngine.open(home)
+    engine.model = cube_model
+    yield engine
+    engine.close()
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def mini_wh(tmp_path_factory, cube_model):
+    from tests.mini_sources import DAY2, ERP_DAY2, execute, make_sources
+    from warehouse.load import run_load
+
+    mp = pytest.MonkeyPatch()
+    home = _home(tmp_path_factory, "cube-mini", mp)
+    crm, erp = make_sources(home.sources)
+    mp.setenv("CRMWH_CRM_URL", crm)
+    mp.setenv("CRMWH_ERP_URL", erp)
+    run_load(home, date(2025, 3, 10))
+    execute(crm, *DAY2)
+    execute(erp, *ERP_DAY2)
+    run_load(home, date(2025, 3, 11))
+    engine = CubeEngine.open(home)
+    engine.model = cube_model
+    yield engine
+    engine.close()
+    mp.undo()

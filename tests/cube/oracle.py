@@ -1,0 +1,119 @@
+"""An independent oracle for cube answers: plain Python over the raw fact and dimension rows.
+
+Nothing here reads the cube model or the engine's SQL: the joins, level columns, measure
+definitions and filters are written out again by hand from schemas/warehouse/*.yaml, and
+aggregation is done with Python's Decimal arithmetic and sets.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+Row = dict[str, Any]
+
+SALES_ROLES = {   # role -> (dimension table, its key, fact column)
+    "date": ("core.dim_date", "date_key", "order_date_key"),
+    "customer": ("core.dim_customer", "customer_key", "customer_key"),
+    "product": ("core.dim_product", "product_key", "product_key"),
+    "channel": ("core.dim_channel", "channel_key", "channel_key"),
+    "sales_org": ("core.dim_sales_org", "sales_org_key", "sales_org_key"),
+}
+
+# level -> the flat row's column holding its value
+SALES_LEVELS = {
+    "date.year": "date.year",
+    "date.quarter": "date.year_quarter",
+    "date.month": "date.year_month",
+    "customer.region": "customer.region_name",
+    "customer.segment": "customer.segment",
+    "customer.industry": "customer.industry",
+    "customer.type": "customer.customer_type",
+    "customer.customer": "customer.customer_id",
+    "product.category": "product.category_name",
+    "channel.type": "channel.channel_type",
+    "sales_org.department": "sales_org.department_name",
+    "order.status": "order_status",
+}
+
+SEGMENTS: dict[str, Callable[[Row], bool]] = {
+    "online": lambda r: r["channel.channel_type"] == "digital",
+    "b2b": lambda r: r["customer.customer_type"] == "B2B",
+    "completed": lambda r: r["order_status"] in ("shipped", "completed"),
+}
+
+
+def _sum(values: Iterable[Any]) -> Any:
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def _avg(values: Iterable[Any]) -> float | None:
+    present = [v for v in values if v is not None]
+    return float(sum(present, Decimal(0))) / len(present) if present else None
+
+
+SALES_MEASURES: dict[str, Callable[[list[Row]], Any]] = {
+    "revenue": lambda rs: _sum(r["net_amount"] for r in rs),
+    "cost": lambda rs: _sum(r["cost_amount"] for r in rs),
+    "quantity": lambda rs: sum(r["quantity"] for r in rs) if rs else None,
+    "lines": len,
+    "orders": lambda rs: len({r["order_id"] for r in rs}),
+    "customers": lambda rs: len({r["customer.customer_id"] for r in rs} - {None}),
+    "min_line": lambda rs: min((r["net_amount"] for r in rs), default=None),
+    "max_line": lambda rs: max((r["net_amount"] for r in rs), default=None),
+    "avg_price": lambda rs: _avg(r["unit_price"] for r in rs),
+    "online_revenue": lambda rs: _sum(r["net_amount"] for r in rs
+                                      if r["channel.channel_type"] == "digital"),
+    "margin": lambda rs: (_sum(r["net_amount"] for r in rs) - _sum(r["cost_amount"] for r in rs)
+                          if rs else None),
+}
+
+
+def flat_rows(con, fact: str, roles: dict[str, tuple[str, str, str]]) -> list[Row]:
+    """Fact rows with every role's dimension columns as '<role>.<column>' (a left join)."""
+    dims = {}
+    for role, (table, key, _fk) in roles.items():
+        dims[role] = {r[key]: r for r in con.execute(f"SELECT * FROM {table}")
+                      .to_arrow_table().to_pylist()}
+    out = []
+    for row in con.execute(f"SELECT * FROM {fact}").to_arrow_table().to_pylist():
+        flat = dict(row)
+        for role, (_table, _key, fk) in roles.items():
+            for col, value in dims[role].get(row[fk], {}).items():
+                flat[f"{role}.{col}"] = value
+        out.append(flat)
+    return out
+
+
+def keep(value: Any, values: tuple[Any, ...], invert: bool) -> bool:
+    """SQL semantics of `key IN values` (IS NULL for None), and of NOT(...) on a NULL key."""
+    present = [v for v in values if v is not None]
+    if value is None:
+        return None in values and not invert
+    return (value in present) != invert
+
+
+def answer(rows: list[Row], measures: list[str], levels: list[str], cuts, segments,
+           totals: str, level_cols: dict[str, str] = SALES_LEVELS,
+           measure_fns: dict[str, Callable] = SALES_MEASURES) -> dict[tuple, tuple]:
+    """{(level values..., grouping id): (measure values...)} for the filtered rows."""
+    picked = [r for r in rows
+              if all(keep(r[level_cols[lv]], vals, inv) for lv, vals, inv in cuts)
+              and all(SEGMENTS[s](r) for s in segments)]
+    n = len(levels)
+    prefixes = [n] if totals == "none" else list(range(n, -1, -1))
+    out: dict[tuple, tuple] = {}
+    for k in prefixes:
+        groups: dict[tuple, list[Row]] = defaultdict(list)
+        if k == 0:
+            groups[()] = []      # SQL: an aggregate over no groups still returns one row
+        for r in picked:
+            groups[tuple(r[level_cols[lv]] for lv in levels[:k])].append(r)
+        gid = (1 << (n - k)) - 1
+        for key, members in groups.items():
+            full = key + (None,) * (n - k) + ((gid,) if totals != "none" else ())
+            out[full] = tuple(measure_fns[m](members) for m in measures)
+    return out

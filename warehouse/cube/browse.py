@@ -1,0 +1,145 @@
+"""Browsing a cube: members of a level (filter pickers), drill-through to the fact rows behind a
+cell, and the roll-up / drill-down of a cell as new queries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlglot import exp
+
+from warehouse.cube.compile import Compiled
+from warehouse.cube.component import cut_condition
+from warehouse.cube.model import Attr, Cube, CubeModel, Role
+from warehouse.cube.query import Cut, PointCut, Query
+from warehouse.cube.scope import FACT, Params, Scope, alias, col, qualify
+from warehouse.cube.source import FactSource
+from warehouse.errors import UserError
+
+
+class _DimensionScope(Scope):
+    """A scope over one dimension table alone (aliased as the fact): for member listings."""
+
+    def __init__(self, cube: Cube, role: Role, params: Params) -> None:
+        table = role.dimension.table or cube.fact
+        super().__init__(cube, FactSource(table), params)
+        self.role = role
+
+    def attr(self, role: Role, attr: Attr, ref_name: str | None = None) -> exp.Expression:
+        if role.name != self.role.name:
+            raise UserError(f"members of {self.role.name}: cuts must be on {self.role.name} "
+                            f"itself, not {role.name}")
+        return qualify(attr.expr, FACT)
+
+
+def members(model: CubeModel, cube_name: str, level: str, cuts: tuple[Cut, ...] = (), *,
+            limit: int | None = None, offset: int = 0) -> Compiled:
+    """Distinct members of a level (key, label), in the level's sort order."""
+    cube = model.cube(cube_name)
+    ref = cube.level(level)
+    params = Params()
+    scope = _DimensionScope(cube, ref.role, params)
+    key = scope.level_key(ref)
+    proj = [alias(key, ref.name)]
+    columns = [ref.name]
+    if ref.level.label is not None:
+        proj.append(alias(scope.attr(ref.role, ref.level.label), f"{ref.name}.label"))
+        columns.append(f"{ref.name}.label")
+    sort = scope.attr(ref.role, ref.level.sort) if ref.level.sort is not None else key.copy()
+    proj.append(alias(sort, "__order"))
+    select = scope.from_clause(exp.Select(expressions=proj, distinct=exp.Distinct()))
+    where = [cut_condition(scope, c) for c in cuts]
+    if where:
+        select.set("where", exp.Where(this=exp.and_(*where)))
+    outer = exp.Select(expressions=[col(c, "m") for c in columns],
+                       from_=exp.From(this=exp.Subquery(this=select, alias=exp.TableAlias(
+                           this=exp.to_identifier("m")))))
+    outer.set("order", exp.Order(expressions=[
+        exp.Ordered(this=col("__order", "m"), nulls_first=False),
+        exp.Ordered(this=col(ref.name, "m"), nulls_first=False)]))
+    _page(outer, limit, offset)
+    return Compiled(outer, params.values, columns, [f"members: {scope.source.table}"])
+
+
+def drill_through(model: CubeModel, cube_name: str, cuts: tuple[Cut, ...] = (), *,
+                  segments: tuple[str, ...] = (), levels: tuple[str, ...] = (),
+                  columns: tuple[str, ...] | None = None, fact: str | None = None,
+                  limit: int = 100, offset: int = 0) -> Compiled:
+    """The fact rows behind a cell (its cuts), with the named levels alongside, one page."""
+    cube = model.cube(cube_name)
+    if cube.components:
+        if fact not in cube.components:
+            raise UserError(f"cube {cube.name} combines several facts; drill through one of "
+                            f"them with fact=... ({', '.join(cube.components)})")
+        cube = model.cube(fact)
+    params = Params()
+    scope = Scope(cube, FactSource(cube.fact), params)
+    shown = columns or cube.drill_through or tuple(c for c in cube.fact_columns
+                                                    if not c.startswith("_"))
+    proj: list[exp.Expression] = []
+    for name in shown:
+        if name not in cube.fact_columns:
+            raise UserError(f"cube {cube.name}: no fact column {name!r}")
+        proj.append(alias(scope.fact_column(name), name))
+    names = list(shown)
+    for level in levels:
+        ref = cube.level(level)
+        proj.append(alias(scope.level_key(ref), ref.name))
+        names.append(ref.name)
+    where = [cut_condition(scope, c) for c in cuts]
+    for seg in segments:
+        if seg not in cube.segments:
+            raise UserError(f"cube {cube.name}: no segment {seg!r}")
+        cond = scope.conditions(cube.segments[seg])
+        if cond is not None:
+            where.append(cond)
+    select = scope.from_clause(exp.Select(expressions=proj))
+    if where:
+        select.set("where", exp.Where(this=exp.and_(*where)))
+    order = cube.grain or tuple(shown[:1])
+    select.set("order", exp.Order(expressions=[exp.Ordered(this=scope.fact_column(c))
+                                               for c in order]))
+    _page(select, limit, offset)
+    return Compiled(select, params.values, names, [f"drill-through: {cube.fact}"])
+
+
+def _page(select: exp.Select, limit: int | None, offset: int) -> None:
+    if limit is not None:
+        select.set("limit", exp.Limit(expression=exp.Literal.number(int(limit))))
+    if offset:
+        select.set("offset", exp.Offset(expression=exp.Literal.number(int(offset))))
+
+
+def cell_cuts(query: Query, cell: Mapping[str, Any]) -> tuple[Cut, ...]:
+    """The query's cuts narrowed to one cell: a point cut per level the cell names."""
+    return tuple(query.cuts) + tuple(PointCut(level, value) for level, value in cell.items())
+
+
+def drill_down(model: CubeModel, query: Query, cell: Mapping[str, Any], level: str) -> Query:
+    """Open one cell: keep its members as cuts and replace `level` by the next level down."""
+    cube = model.cube(query.cube)
+    ref = cube.level(level)
+    names = [cube.level(d).name for d in query.drilldown]
+    if ref.name not in names:
+        raise UserError(f"drill down: {level} is not in the query's drilldown")
+    path = ref.role.dimension.hierarchy_of(ref.level.name)
+    at = path.index(ref.level.name)
+    if at + 1 >= len(path):
+        raise UserError(f"drill down: {ref.name} is the lowest level of its hierarchy")
+    child = f"{ref.role.name}.{path[at + 1]}"
+    drilldown = tuple(child if n == ref.name else n for n in names)
+    return query.with_(drilldown=drilldown, cuts=cell_cuts(query, cell))
+
+
+def roll_up(model: CubeModel, query: Query, level: str) -> Query:
+    """Replace `level` by its parent (or drop it at the top of its hierarchy)."""
+    cube = model.cube(query.cube)
+    ref = cube.level(level)
+    names = [cube.level(d).name for d in query.drilldown]
+    if ref.name not in names:
+        raise UserError(f"roll up: {level} is not in the query's drilldown")
+    path = ref.role.dimension.hierarchy_of(ref.level.name)
+    at = path.index(ref.level.name)
+    parent = f"{ref.role.name}.{path[at - 1]}" if at > 0 else None
+    drilldown = tuple(parent if n == ref.name else n for n in names if parent or n != ref.name)
+    return query.with_(drilldown=drilldown)
