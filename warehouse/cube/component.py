@@ -125,6 +125,7 @@ def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select,
     for measure in part.measures:
         projections += _aggregates(scope, measure)
     where = [cut_condition(scope, c) for c in part.cuts]
+    scope.required |= null_rejecting_roles(cube, part.cuts, part.conditions)
     segment = scope.conditions(part.conditions)
     if segment is not None:
         where.append(segment)
@@ -179,3 +180,29 @@ def _pick_period_end(inner: exp.Select, part: Part, nlevels: int, cube: Cube) ->
     if outer_cols:
         select.set("group", exp.Group(expressions=outer_cols))
     return select
+
+
+def null_rejecting_roles(cube: Cube, cuts: tuple[Cut, ...], conditions: tuple[Condition, ...]
+                         ) -> set[str]:
+    """Roles whose WHERE condition is false for a fact row without a dimension row."""
+    out: set[str] = set()
+    for cut in cuts:
+        if cut.invert:
+            continue
+        if isinstance(cut, PathCut):
+            if all(v is not None for v in cut.path):
+                out.add(cube.role(cut.dimension).name)
+            continue
+        if isinstance(cut, PointCut):
+            values: tuple = (cut.value,)
+        elif isinstance(cut, SetCut):
+            values = tuple(cut.values)
+        else:
+            values = () if cut.low is None and cut.high is None else (cut.low, cut.high)
+            values = tuple(v for v in values if v is not None)
+        if values and all(v is not None for v in values):
+            out.add(cube.level(cut.level).role.name)
+    for cond in conditions:
+        if cond.values and all(v is not None for v in cond.values):
+            out.add(cond.ref.role.name)
+    return out

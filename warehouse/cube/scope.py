@@ -110,6 +110,9 @@ class Scope:
                  replaced: dict[str, exp.Expression] | None = None) -> None:
         self.cube, self.source, self.params = cube, source, params
         self.joined: dict[str, Role] = {}
+        # Roles a WHERE condition needs a row of (it rejects NULL): INNER JOIN is then the same
+        # answer, and lets DuckDB reorder the joins (a LEFT JOIN pins the order: ~2x on SSB).
+        self.required: set[str] = set()
         # role name -> a derived table standing in for the dimension (time windows), joined on
         # its column __src_key.
         self.replaced = replaced or {}
@@ -175,7 +178,9 @@ class Scope:
                 target = table_expr(role.dimension.table, name)
                 right_key = col(role.dimension.key, name)
             on = exp.EQ(this=self.fact_column(role.fact_key), expression=right_key)
-            joins.append(join(target, on, None if name in self.replaced else "LEFT"))
+            inner = name in self.replaced or name in self.required
+            joins.append(join(target, on, None if inner else "LEFT"))
         if joins:
-            select.set("joins", joins)
+            # Inner joins first: they filter, and the optimizer cannot move a LEFT JOIN past them.
+            select.set("joins", sorted(joins, key=lambda j: j.side == "LEFT"))
         return select
