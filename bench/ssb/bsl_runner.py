@@ -99,7 +99,7 @@ def main() -> None:
     try:
         import importlib.metadata as md
         out["versions"]["boring-semantic-layer"] = md.version("boring-semantic-layer")
-    except Exception:  # noqa: BLE001 - version is informative only
+    except Exception:
         pass
     for name, q in queries.items():
         compile_s, execute_s, rows = [], [], []

@@ -167,8 +167,8 @@ def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, lo
                      f"EXISTS (SELECT 1 FROM _agg_touched WHERE p IS NULL))"
         con.execute(f"DELETE FROM {table} WHERE {in_touched}")
         cond = exp.condition(
-            f"p__ IN (SELECT p FROM _agg_touched) OR (p__ IS NULL AND EXISTS "
-            f"(SELECT 1 FROM _agg_touched WHERE p IS NULL))")
+            "p__ IN (SELECT p FROM _agg_touched) OR (p__ IS NULL AND EXISTS "
+            "(SELECT 1 FROM _agg_touched WHERE p IS NULL))")
         cond = cond.transform(lambda n: part_expr.copy()
                               if isinstance(n, exp.Column) and n.name == "p__" else n)
         con.execute(f"INSERT INTO {table} {layout.select(cube, cond).sql('duckdb')}")

@@ -144,11 +144,15 @@ class AggregatePicker:
         usable = [(c, lay) for c, lay in options if c.usable]
         if usable:
             best, layout = min(usable, key=lambda o: (o[0].rows or 0, o[0].table))
-            self.decisions.append(Decision(cube.name, best.table, best.aggregate,
-                                           [c for c, _ in options]))
+            self._record(Decision(cube.name, best.table, best.aggregate, [c for c, _ in options]))
             return layout.source(best.rows)
-        self.decisions.append(Decision(cube.name, cube.fact or "", None, [c for c, _ in options]))
+        self._record(Decision(cube.name, cube.fact or "", None, [c for c, _ in options]))
         return base_source(cube, needs)
+
+    def _record(self, decision: Decision) -> None:
+        """Keep the latest decisions only: a serving engine compiles queries all day long."""
+        self.decisions.append(decision)
+        del self.decisions[:-64]
 
 
 def built_aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int]]:
