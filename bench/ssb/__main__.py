@@ -65,8 +65,9 @@ def main() -> None:
     stale = [a for a in aggs["ssb"] if a.table not in picker.built
              or picker.built[a.table][0] != picker.layout(model.cube("ssb"), a)[1]]
     if stale or opts.rebuild_aggregates:
-        print("  building aggregate tables", flush=True)
-        build_aggregates(con, model, aggs, full=True)
+        todo = aggs["ssb"] if opts.rebuild_aggregates else stale
+        print(f"  building {len(todo)} aggregate table(s)", flush=True)
+        build_aggregates(con, model, {"ssb": todo}, full=True)
         con.execute("CHECKPOINT")
     setup["aggregates"] = [
         {"table": t, "rows": n, "build_s": s}

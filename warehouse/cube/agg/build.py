@@ -56,13 +56,24 @@ def build_aggregates(con: duckdb.DuckDBPyConnection, model: CubeModel,
     ensure_schema(con)
     out = []
     for cube_name, aggs in aggregates.items():
-        for agg in aggs:
-            out.append(build_one(con, model, cube_name, agg, load_id=load_id, full=full))
+        cube = model.cube(cube_name)
+        # Finest first, so a coarser table can be rolled up from one built before it.
+        layouts = sorted((layout_of(cube, a) for a in aggs), key=lambda lay: -len(lay.groups))
+        fresh: list[tuple[Layout, int]] = []
+        for layout in layouts:
+            result = build_one(con, model, cube_name, layout.aggregate, load_id=load_id,
+                               full=full, finer=fresh)
+            if result.mode == "full":
+                fresh.append((layout, result.rows))
+            out.append(result)
     return out
 
 
 def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, agg: Aggregate,
-              *, load_id: str | None = None, full: bool = False) -> BuildResult:
+              *, load_id: str | None = None, full: bool = False,
+              finer: list[tuple[Layout, int]] | None = None) -> BuildResult:
+    """Bring one aggregate up to date. A full build reads the smallest table in `finer` (built
+    in full by this same call) that it is a roll-up of, else the fact."""
     cube = model.cube(cube_name)
     layout = layout_of(cube, agg)
     definition = layout.definition_hash(cube)
@@ -71,7 +82,13 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
               else _full_reason(con, cube.fact, layout, definition, load_id))
     parts: int | None = None
     if reason:
-        con.execute(f"CREATE OR REPLACE TABLE {_table(agg)} AS {layout.select(cube).sql('duckdb')}")
+        sources = sorted((rows, f.aggregate.table, f) for f, rows in finer or []
+                         if layout.can_derive_from(f))
+        select = sources[0][2] if sources else None
+        sql = (layout.select_from(select) if select else layout.select(cube)).sql("duckdb")
+        con.execute(f"CREATE OR REPLACE TABLE {_table(agg)} AS {sql}")
+        if select is not None:
+            reason += f"; rolled up from {select.aggregate.table}"
         mode = "full"
     else:
         parts = _rebuild_partitions(con, cube, layout, load_id or "")

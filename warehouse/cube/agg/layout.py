@@ -11,12 +11,13 @@ time on the kept levels); and _rows, the number of fact rows behind each aggrega
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from warehouse.cube.agg.spec import Aggregate
-from warehouse.cube.measure_sql import COMPONENTS
+from warehouse.cube.measure_sql import COMPONENTS, REAGGREGATE
 from warehouse.cube.model import Attr, Cube, Level, LevelRef, Role
 from warehouse.cube.scope import qualify, table_expr
 from warehouse.cube.source import FactSource
@@ -38,6 +39,8 @@ class Layout:
     roles: dict[str, Role] = field(default_factory=dict)     # dimensions joined to build it
     partition: str | None = None                             # column of the time partition
     partition_ref: LevelRef | None = None
+    # aggregate column -> how its partial values roll up further (building from a finer table)
+    rollup: dict[str, Callable[[exp.Expression], exp.Expression]] = field(default_factory=dict)
 
     def source(self, rows: int | None = None) -> FactSource:
         label = self.aggregate.table + (f" ({rows:,} rows)" if rows is not None else "")
@@ -58,6 +61,23 @@ class Layout:
             select = select.where(where)
         if self.groups:
             select = select.group_by(*[e.copy() for e in self.groups.values()])
+            select = select.order_by(*[exp.Ordered(this=exp.column(c, quoted=True), nulls_first=False)
+                                       for c in self.groups])
+        return select
+
+    def can_derive_from(self, finer: Layout) -> bool:
+        """Whether this table is a roll-up of `finer` (its columns are named the same there)."""
+        return (set(self.groups) <= set(finer.groups)
+                and set(self.aggregates) <= set(finer.aggregates))
+
+    def select_from(self, finer: Layout) -> exp.Select:
+        """This table computed from the finer aggregate table instead of the fact."""
+        proj = [exp.column(c, quoted=True) for c in self.groups]
+        proj += [exp.alias_(self.rollup[c](exp.column(c, quoted=True)), c, quoted=True)
+                 for c in self.aggregates]
+        select = exp.select(*proj).from_(table_expr(finer.aggregate.table))
+        if self.groups:
+            select = select.group_by(*[exp.column(c, quoted=True) for c in self.groups])
             select = select.order_by(*[exp.Ordered(this=exp.column(c, quoted=True), nulls_first=False)
                                        for c in self.groups])
         return select
@@ -126,5 +146,14 @@ def layout_of(cube: Cube, agg: Aggregate) -> Layout:
         for suffix, fn in COMPONENTS[m.type]:
             out.aggregates[m.name + suffix] = fn(value.copy())
             out.measures[m.name + suffix] = m.name + suffix
+            out.rollup[m.name + suffix] = _rollup(m.type, suffix)
     out.aggregates[ROWS] = exp.Count(this=exp.Star())
+    out.rollup[ROWS] = _rollup("count", "")
     return out
+
+
+def _rollup(mtype: str, suffix: str) -> Callable[[exp.Expression], exp.Expression]:
+    """Re-aggregation of a stored component; counts stay BIGINT as a build from the fact has."""
+    if mtype == "count" or suffix == "__count":
+        return lambda v: exp.Cast(this=exp.Sum(this=v), to=exp.DataType.build("BIGINT"))
+    return REAGGREGATE[(mtype, suffix)]
