@@ -141,7 +141,14 @@ def layout_of(cube: Cube, agg: Aggregate) -> Layout:
             out.groups[name] = value
             out.measures[m.name] = name
             if m.column_ref is not None:
-                out.levels.setdefault(m.column_ref.name, name)
+                # The counted level's values are kept, so keep its label and sort too: then a
+                # query may also group by that level.
+                ref = m.column_ref
+                out.levels.setdefault(ref.name, name)
+                out.levels.setdefault(f"{ref.role.name}.{ref.level.key.name}", name)
+                for attr in (ref.level.label, ref.level.sort):
+                    if attr is not None:
+                        keep(ref.role, attr)
             continue
         for suffix, fn in COMPONENTS[m.type]:
             out.aggregates[m.name + suffix] = fn(value.copy())
