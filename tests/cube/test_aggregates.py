@@ -305,3 +305,27 @@ def test_result_cache_is_per_snapshot():
     assert cache.fetch("S2", "SELECT 1", [Decimal("1")], lambda: run("d")) == ("d", False)
     assert len(cache) == 1                           # the new snapshot dropped S1's answers
     assert calls == ["a", "c", "d"]
+
+
+# ---- in the warehouse: built by the nightly load, used by CubeEngine.open ------------------
+
+def test_nightly_load_builds_and_engine_uses_sales_aggregates(demo_wh):
+    engine = demo_wh
+    built = engine.con.execute(
+        "SELECT name, mode, load_id, reason, rows FROM meta.aggregates WHERE cube = 'sales' "
+        "ORDER BY name").fetchall()
+    assert [b[0] for b in built] == ["by_month", "by_month_customer"]
+    last_load = engine.con.execute("SELECT max(load_id) FROM meta.loads").fetchone()[0]
+    assert all(b[2] == last_load and b[3] and b[4] > 0 for b in built), built
+    assert {b[1] for b in built} <= {"full", "incremental", "unchanged"}
+
+    query = make_query("sales", ["revenue", "customers"],
+                       ["date.month", "customer.region"])
+    _, lines = explain_lines(engine, query)
+    assert lines[0] == "sales: answered from aggregate sales.by_month_customer " \
+                       "(agg.sales__by_month_customer)", lines
+    assert any("sales.by_month [" in line and "customers not stored" in line for line in lines)
+    plain = CubeEngine(engine.con, engine.model)
+    for q in (query, make_query("sales", ["revenue", "lines", "online_revenue"],
+                                ["product.category"], [PointCut("channel.type", "digital")])):
+        assert equal(answer(plain, q), answer(engine, q))
