@@ -47,6 +47,7 @@ def demo_wh(tmp_path_factory, cube_model):
         run_load(home, AS_OF + timedelta(days=i))
     engine = CubeEngine.open(home)
     engine.model = cube_model
+    engine.home = home
     yield engine
     engine.close()
     mp.undo()
@@ -68,6 +69,7 @@ def mini_wh(tmp_path_factory, cube_model):
     run_load(home, date(2025, 3, 11))
     engine = CubeEngine.open(home)
     engine.model = cube_model
+    engine.home = home
     yield engine
     engine.close()
     mp.undo()

@@ -38,6 +38,11 @@ SALES_LEVELS = {
     "order.status": "order_status",
 }
 
+INVOICE_ROLES = {
+    "date": ("core.dim_date", "date_key", "invoice_date_key"),
+    "customer": ("core.dim_customer", "customer_key", "customer_key"),
+}
+
 SEGMENTS: dict[str, Callable[[Row], bool]] = {
     "online": lambda r: r["channel.channel_type"] == "digital",
     "b2b": lambda r: r["customer.customer_type"] == "B2B",
@@ -48,6 +53,10 @@ SEGMENTS: dict[str, Callable[[Row], bool]] = {
 def _sum(values: Iterable[Any]) -> Any:
     present = [v for v in values if v is not None]
     return sum(present, Decimal(0)) if present else None
+
+
+def _ratio(num: Any, den: Any) -> float | None:
+    return None if num is None or den is None or den == 0 else float(num) / float(den)
 
 
 def _avg(values: Iterable[Any]) -> float | None:
@@ -67,6 +76,9 @@ SALES_MEASURES: dict[str, Callable[[list[Row]], Any]] = {
     "avg_price": lambda rs: _avg(r["unit_price"] for r in rs),
     "online_revenue": lambda rs: _sum(r["net_amount"] for r in rs
                                       if r["channel.channel_type"] == "digital"),
+    "margin_pct": lambda rs: _ratio(_sum(r["net_amount"] for r in rs)
+                                    - _sum(r["cost_amount"] for r in rs) if rs else None,
+                                    _sum(r["net_amount"] for r in rs)),
     "margin": lambda rs: (_sum(r["net_amount"] for r in rs) - _sum(r["cost_amount"] for r in rs)
                           if rs else None),
 }
@@ -116,4 +128,32 @@ def answer(rows: list[Row], measures: list[str], levels: list[str], cuts, segmen
         for key, members in groups.items():
             full = key + (None,) * (n - k) + ((gid,) if totals != "none" else ())
             out[full] = tuple(measure_fns[m](members) for m in measures)
+    return out
+
+
+INVOICE_MEASURES: dict[str, Callable[[list[Row]], Any]] = {
+    "invoiced": lambda rs: _sum(r["gross_amount"] for r in rs),
+    "invoices": len,
+    "invoiced_customers": lambda rs: len({r["customer.customer_id"] for r in rs} - {None}),
+}
+COUNTS = {"lines", "orders", "customers", "invoices", "invoiced_customers"}
+
+
+def drill_across(parts: list[tuple[list[Row], dict[str, Callable]]], measures: list[str],
+                 levels: list[str], cuts) -> dict[tuple, tuple]:
+    """Each fact answered alone, then matched on the level values (a full outer match)."""
+    answers = []
+    for rows, fns in parts:
+        mine = [m for m in measures if m in fns]
+        answers.append((mine, answer(rows, mine, levels, cuts, [], "none", measure_fns=fns)
+                        if mine else {}))
+    keys = set().union(*(a for _m, a in answers))
+    out = {}
+    for key in keys:
+        values = {}
+        for mine, ans in answers:
+            got = ans.get(key)
+            for i, m in enumerate(mine):
+                values[m] = got[i] if got is not None else (0 if m in COUNTS else None)
+        out[key] = tuple(values[m] for m in measures)
     return out

@@ -46,8 +46,10 @@ def test_drill_across_sales_and_invoices_by_customer_does_not_fan_out(mini_wh):
 
 
 def test_receivables_outstanding_is_invoiced_minus_paid(mini_wh):
-    got = rows(mini_wh, "receivables", ["invoiced", "paid", "outstanding"], [])
-    assert got == [(Decimal("1303.70"), Decimal("500.00"), Decimal("803.70"))]
+    got = rows(mini_wh, "receivables", ["invoiced", "paid", "outstanding", "collection_rate"], [])
+    assert got == [(Decimal("1303.70"), Decimal("500.00"), Decimal("803.70"), 500 / 1303.70)]
+    by_region = rows(mini_wh, "receivables", ["collection_rate"], ["customer.region"])
+    assert by_region == [("Unknown", None), ("中国", 500 / 1190.70)]
 
 
 def test_an_injection_attempt_is_only_data(mini_wh):
@@ -65,3 +67,16 @@ def test_empty_result_has_the_columns(mini_wh):
     result = mini_wh.run(make_query("sales", ["revenue", "customers"], ["date.month"],
                                     [PointCut("date.year", 1999)]))
     assert result.rows() == [] and result.columns == ["date.month", "revenue", "customers"]
+
+
+def test_drill_across_refuses_a_level_one_fact_lacks(mini_wh):
+    import pytest
+
+    from warehouse.errors import UserError
+
+    with pytest.raises(UserError, match=r"missing join path: invoiced come.* cube invoices.*"
+                                        "'product'"):
+        mini_wh.run(make_query("customer360", ["revenue", "invoiced"], ["product.category"]))
+    # Sales alone can still be cut by product inside the multi-fact cube.
+    assert rows(mini_wh, "customer360", ["revenue"], ["product.category"]) == [
+        ("Electronics", Decimal("1113.42"))]

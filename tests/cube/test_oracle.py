@@ -11,7 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.cube.oracle import SALES_LEVELS, SALES_MEASURES, SALES_ROLES, SEGMENTS, answer, flat_rows
+from tests.cube.oracle import (
+    INVOICE_MEASURES,
+    INVOICE_ROLES,
+    SALES_LEVELS,
+    SALES_MEASURES,
+    SALES_ROLES,
+    SEGMENTS,
+    answer,
+    drill_across,
+    flat_rows,
+)
 from warehouse.cube import PointCut, SetCut, make_query
 
 
@@ -79,7 +89,7 @@ def queries(draw, members):
 
 
 def test_random_queries_match_the_oracle(demo_wh, sales_rows, members):
-    @settings(max_examples=60, deadline=None, derandomize=True,
+    @settings(max_examples=150, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow])
     @given(queries(members))
     def check(q):
@@ -87,6 +97,46 @@ def test_random_queries_match_the_oracle(demo_wh, sales_rows, members):
         # Integer-keyed levels are compared as the values themselves (cuts keep their type).
         got = engine_answer(demo_wh, measures, levels, cuts, segments, totals)
         want = answer(sales_rows, measures, levels, oracle_cuts, segments, totals)
+        assert_same(got, want)
+
+    check()
+
+
+SHARED = ["date.year", "date.quarter", "customer.region", "customer.segment", "customer.type",
+          "customer.customer"]
+
+
+def test_random_drill_across_never_fans_out(demo_wh, sales_rows, members):
+    invoice_rows = flat_rows(demo_wh.con, "core.fact_invoice", INVOICE_ROLES)
+    parts = [(sales_rows, SALES_MEASURES), (invoice_rows, INVOICE_MEASURES)]
+    members = {level: sorted(set(members[level]) | {r[SALES_LEVELS[level]] for r in invoice_rows},
+                             key=repr) for level in SHARED}
+
+    @settings(max_examples=40, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.sampled_from(["revenue", "lines", "customers"]), min_size=1, max_size=2,
+                    unique=True),
+           st.lists(st.sampled_from(sorted(INVOICE_MEASURES)), min_size=1, max_size=2,
+                    unique=True),
+           st.lists(st.sampled_from(SHARED), max_size=2, unique=True),
+           st.lists(st.sampled_from(SHARED), max_size=1, unique=True), st.data())
+    def check(sales_m, invoice_m, levels, cut_levels, data):
+        measures = sales_m + invoice_m
+        cuts, oracle_cuts = [], []
+        for level in cut_levels:
+            value = data.draw(st.sampled_from(members[level]))
+            cuts.append(PointCut(level, value))
+            oracle_cuts.append((level, (value,), False))
+        query = make_query("customer360", measures, levels, cuts)
+        table = demo_wh.run(query).table.to_pydict()
+        count = len(table[measures[0]])
+        got = {tuple(table[lv][i] for lv in levels): tuple(table[m][i] for m in measures)
+               for i in range(count)}
+        want = drill_across(parts, measures, levels, oracle_cuts)
+        if not levels:          # no grain: one row even when nothing matches
+            want = want or {(): tuple(0 if m in {"lines", "customers", "invoices",
+                                                 "invoiced_customers"} else None
+                                      for m in measures)}
         assert_same(got, want)
 
     check()
@@ -136,7 +186,8 @@ def test_time_intelligence_matches_the_oracle(demo_wh, sales_rows):
 
     calcs = (TimeCalc("revenue", "ytd"), TimeCalc("customers", "ytd"),
              TimeCalc("revenue", "last_year"), TimeCalc("revenue", "rolling", n=3),
-             TimeCalc("revenue", "change"))
+             TimeCalc("revenue", "change"), TimeCalc("revenue", "qtd"),
+             TimeCalc("revenue", "previous"))
     result = demo_wh.run(make_query("sales", ["revenue", "customers"], ["date.month"],
                                     [PointCut("date.year", 2025)], time=calcs))
     by_month: dict[str, list] = {}
@@ -153,7 +204,8 @@ def test_time_intelligence_matches_the_oracle(demo_wh, sales_rows):
         return sum(values, Decimal(0)) if values else None
 
     assert result.rows(), "the demo has 2025 sales"
-    for month, rev, customers, ytd, cust_ytd, last_year, rolling, change in result.rows():
+    for month, rev, customers, ytd, cust_ytd, last_year, rolling, change, qtd, prev in \
+            result.rows():
         year_to_date = [f"2025-{i:02d}" for i in range(1, int(month[5:]) + 1)]
         assert rev == revenue([month])
         assert customers == len({r["customer.customer_id"] for r in by_month[month]} - {None})
@@ -163,6 +215,9 @@ def test_time_intelligence_matches_the_oracle(demo_wh, sales_rows):
         assert last_year == revenue([months_back(month, 12)])
         assert rolling == revenue([months_back(month, i) for i in range(3)])
         previous = revenue([months_back(month, 1)])
+        assert prev == previous
+        first = (int(month[5:]) - 1) // 3 * 3 + 1
+        assert qtd == revenue([f"2025-{i:02d}" for i in range(first, int(month[5:]) + 1)])
         assert change == (rev - previous if rev is not None and previous is not None else None)
 
 
@@ -208,3 +263,20 @@ def test_cubes_views_answer_like_the_engine(demo_wh):
     views = {r[0] for r in demo_wh.con.execute(
         "SELECT view_name FROM duckdb_views() WHERE schema_name = 'cubes'").fetchall()}
     assert views == {"sales", "invoices", "payments", "service", "campaign", "customer_snapshot"}
+
+
+def test_explicit_grouping_sets_and_cube_totals(demo_wh, sales_rows):
+    query = make_query("sales", ["revenue", "customers"], ["date.year", "channel.type"],
+                       grouping_sets=[("date.year",), ("channel.type",), ()])
+    got = demo_wh.run(query).rows()
+    years = answer(sales_rows, ["revenue", "customers"], ["date.year"], [], [], "none")
+    channels = answer(sales_rows, ["revenue", "customers"], ["channel.type"], [], [], "none")
+    total = answer(sales_rows, ["revenue", "customers"], [], [], [], "none")[()]
+    want = {(k[0], None, 1): v for k, v in years.items()}
+    want |= {(None, k[0], 2): v for k, v in channels.items()}
+    want[(None, None, 3)] = total
+    assert {r[:3]: r[3:] for r in got} == want
+    cube = demo_wh.run(make_query("sales", ["customers"], ["date.year", "channel.type"],
+                                  totals="all")).rows()
+    assert {r[2] for r in cube} == {0, 1, 2, 3}
+    assert [r[3] for r in cube if r[2] == 3] == [total[1]]

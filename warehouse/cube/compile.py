@@ -16,7 +16,8 @@ from sqlglot import exp
 from warehouse.cube import measure_sql
 from warehouse.cube.component import Part, build
 from warehouse.cube.model import Cube, CubeModel, Measure
-from warehouse.cube.query import Query, TimeCalc
+from warehouse.cube.parent_child import closure_table
+from warehouse.cube.query import PathCut, Query, TimeCalc
 from warehouse.cube.scope import Params, alias, col, join, select_from, subquery
 from warehouse.cube.source import SourcePicker, base_source
 from warehouse.cube.timecalc import window_table
@@ -111,6 +112,9 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
     for (cube_name, kind), ms in groups.items():
         part = Part(model.cube(cube_name), names, sets, ms, query.cuts, segments,
                     semi=ms[0] if kind else None)
+        part.replaced.update(subtree_roles(part))
+        if cube_name != cube.name:
+            _check_reachable(cube, part)
         out.append(_Component(f"c{len(out)}", part))
     for calc in query.time:
         own = measure_sql.base_measures(cube, [calc.measure])
@@ -128,8 +132,37 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
             window = window_table(role.dimension, calc, period)
             part = Part(member, names, sets, ms, query.cuts, segments,
                         replaced={role.name: window})
+            part.replaced.update(subtree_roles(part))
             out.append(_Component(f"c{len(out)}", part, calc=calc))
     return out
+
+
+def subtree_roles(part: Part) -> dict[str, exp.Expression]:
+    """Roles read through a parent-child level: their dimension becomes a closure table."""
+    cube = part.cube
+    refs = [cube.level(r) for r in part.levels] + [c.ref for c in part.conditions]
+    for cut in part.cuts:
+        if not isinstance(cut, PathCut):
+            refs.append(cube.level(cut.level))
+    return {ref.role.name: closure_table(ref.role.dimension) for ref in refs
+            if ref.level.parent_child}
+
+
+def _check_reachable(cube: Cube, part: Part) -> None:
+    """Every level a drill-across query reads must be a dimension of each fact it combines."""
+    member = part.cube
+    refs = list(part.levels) + [c.ref.name for c in part.conditions]
+    for cut in part.cuts:
+        refs.append(f"{cut.dimension}.x" if isinstance(cut, PathCut) else cut.level)
+    for ref in refs:
+        role = ref.partition(".")[0]
+        try:
+            member.role(cube.role(role).name)
+        except UserError:
+            measures = ", ".join(m.name for m in part.measures)
+            raise UserError(f"missing join path: {measures} come(s) from cube {member.name}, "
+                            f"which has no {role!r} dimension; drop {ref} or those measures "
+                            f"(shared here: {', '.join(sorted(member.roles))})") from None
 
 
 def _time_level(cube: Cube, names: list[str], calc: TimeCalc) -> tuple[str, str]:

@@ -53,14 +53,22 @@ class CubeEngine:
 
     @classmethod
     def open(cls, home=None, cubes_dir: Path | None = None) -> CubeEngine:
-        """An engine on the published snapshot of a home folder (read-only connection)."""
+        """An engine on the published snapshot of a home folder (read-only connection).
+
+        The cubes are checked against the snapshot's own catalog: what readers can query.
+        """
         from warehouse import config
+        from warehouse.cube.catalog import catalog_from_connection
         from warehouse.publish import SnapshotStore
 
         where = home if isinstance(home, config.Home) else config.home(home)
         snapshot, con = SnapshotStore(where).open_current()
-        model = load_cube_model(cubes_dir)
-        from warehouse.cube.agg import serving
+        try:
+            model = load_cube_model(cubes_dir, catalog_from_connection(con))
+        except BaseException:
+            con.close()
+            raise
+        from warehouse.cube.agg import serving  # aggregate navigation + per-snapshot cache
         return serving.attach(cls(con, model), snapshot.id, cubes_dir)
 
     def close(self) -> None:

@@ -62,17 +62,24 @@ def final(measure: Measure, column: Callable[[str], exp.Expression]) -> exp.Expr
 def calculated(cube: Cube, measure: Measure, value: Callable[[str], exp.Expression]
                ) -> exp.Expression:
     """A formula with every measure name replaced by its value; division by zero gives NULL."""
-    def fix(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Column) and not node.table:
-            dep = cube.measures[node.name]
-            inner = calculated(cube, dep, value) if dep.type == "calculated" else value(dep.name)
-            return exp.Paren(this=inner)
-        if isinstance(node, exp.Div):
-            num = exp.Cast(this=node.this, to=exp.DataType.build("DOUBLE"))
-            return exp.Div(this=num, expression=exp.Nullif(this=node.expression,
-                                                           expression=exp.Literal.number(0)))
-        return node
-    return measure.formula.copy().transform(fix)
+    tree = measure.formula.copy()
+    for div in list(tree.find_all(exp.Div)):
+        num = exp.Cast(this=div.this, to=exp.DataType.build("DOUBLE"))
+        safe = exp.Div(this=num, expression=exp.Nullif(this=div.expression,
+                                                       expression=exp.Literal.number(0)))
+        if div is tree:
+            tree = safe
+        else:
+            div.replace(safe)
+    for column in list(tree.find_all(exp.Column)):
+        if column.table:
+            continue
+        dep = cube.measures[column.name]
+        inner = calculated(cube, dep, value) if dep.type == "calculated" else value(dep.name)
+        if column is tree:
+            return inner
+        column.replace(exp.Paren(this=inner))
+    return tree
 
 
 def base_measures(cube: Cube, names: list[str]) -> list[Measure]:

@@ -37,6 +37,7 @@ class Level:
     label: Attr | None = None
     sort: Attr | None = None
     period: str | None = None
+    parent_child: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Dimension:
     hierarchies: dict[str, tuple[str, ...]]
     default_hierarchy: str | None = None
     time: Attr | None = None
+    parent: str | None = None
 
     def level(self, name: str) -> Level | None:
         """A declared level, or any attribute as a one-attribute level (for filters)."""
@@ -249,7 +251,12 @@ def _with_levels(path: Path, where: str, name: str, spec: DimensionSpec, attrs: 
     levels = {}
     for lname, lv in spec.levels.items():
         levels[lname] = Level(lname, attr(lname, "key", lv.key), attr(lname, "label", lv.label),
-                              attr(lname, "sort", lv.sort), lv.period)
+                              attr(lname, "sort", lv.sort), lv.period, lv.parent_child)
+        if lv.parent_child and not spec.parent:
+            raise ContractError(f"{path}: {where}.levels.{lname}.parent_child: the dimension "
+                                f"declares no `parent` column")
+    if spec.parent and (spec.parent not in attrs or table is None):
+        raise ContractError(f"{path}: {where}.parent: unknown column {spec.parent!r} of {table}")
     for hname, path_levels in spec.hierarchies.items():
         for lname in path_levels:
             if lname not in levels:
@@ -264,7 +271,8 @@ def _with_levels(path: Path, where: str, name: str, spec: DimensionSpec, attrs: 
         if time is None or time.dtype != "DATE":
             raise ContractError(f"{path}: {where}.time: {spec.time!r} must be a DATE column")
     return Dimension(name, table, key, attrs, levels, dict(spec.hierarchies),
-                     spec.default_hierarchy or next(iter(spec.hierarchies), None), time)
+                     spec.default_hierarchy or next(iter(spec.hierarchies), None), time,
+                     spec.parent)
 
 
 def _expr_type(tree: exp.Expression, columns: dict[str, str]) -> str:

@@ -104,7 +104,16 @@ def coerce(value: Any, dtype: str, where: str) -> Any:
 
 
 class Scope:
-    """The FROM clause of one component: the source table plus the dimensions it reads."""
+    """The FROM clause of one component: the source table plus the dimensions it reads.
+
+    Dimensions are inner-joined: every fact key resolves (unknown and late members are rows
+    -1 and inferred members, and the load's blocking checks prove referential integrity), and
+    an inner join lets DuckDB reorder joins and push filters; measured 2-3x faster than LEFT.
+    With join_side = "LEFT" (the `cubes` views), only roles a NULL-rejecting condition needs
+    (`required`) are inner-joined, and inner joins come first.
+    """
+
+    join_side: str | None = None
 
     def __init__(self, cube: Cube, source: FactSource, params: Params,
                  replaced: dict[str, exp.Expression] | None = None) -> None:
@@ -178,8 +187,8 @@ class Scope:
                 target = table_expr(role.dimension.table, name)
                 right_key = col(role.dimension.key, name)
             on = exp.EQ(this=self.fact_column(role.fact_key), expression=right_key)
-            inner = name in self.replaced or name in self.required
-            joins.append(join(target, on, None if inner else "LEFT"))
+            inner = name in self.replaced or name in self.required or self.join_side is None
+            joins.append(join(target, on, None if inner else self.join_side))
         if joins:
             # Inner joins first: they filter, and the optimizer cannot move a LEFT JOIN past them.
             select.set("joins", sorted(joins, key=lambda j: j.side == "LEFT"))

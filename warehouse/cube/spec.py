@@ -42,6 +42,8 @@ class LevelSpec(Frozen):
     sort: str | None = Field(None, description="attribute members are ordered by (default: key)")
     period: Literal["year", "quarter", "month", "week", "day"] | None = Field(
         None, description="calendar granularity of this level, for time intelligence")
+    parent_child: bool = Field(
+        False, description="a member stands for itself and every member under it (`parent`)")
     description: str = ""
 
 
@@ -51,6 +53,8 @@ class DimensionSpec(Frozen):
     table: str
     key: str = Field(description="surrogate key column the facts reference")
     time: str | None = Field(None, description="DATE column: makes this a time dimension")
+    parent: str | None = Field(None, description="column holding the key of a member's parent "
+                                                 "(a parent-child hierarchy)")
     description: str = ""
     attributes: dict[str, AttributeSpec | str] = Field(default_factory=dict)
     levels: dict[str, LevelSpec]

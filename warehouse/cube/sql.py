@@ -137,16 +137,22 @@ def _group(cube: Cube, select: exp.Select, levels: list[str]) -> str:
         return "none"
     if group.args.get("all"):
         return "none"
-    if group.args.get("rollup"):
-        names = [_level_name(cube, c) for r in group.args["rollup"] for c in r.expressions]
+    items = group.expressions
+    if len(items) == 1 and isinstance(items[0], exp.Rollup | exp.Cube):
+        names = [_level_name(cube, c) for c in items[0].expressions]
+        if isinstance(items[0], exp.Cube):
+            if sorted(n for n in names if n) != sorted(levels):
+                raise _fail("CUBE must list the selected levels", "write GROUP BY CUBE (...)")
+            return "all"
         if names != levels:
+            quoted = ", ".join(f'"{n}"' for n in levels)
             raise _fail("ROLLUP must list the selected levels in select order",
-                        f"write GROUP BY ROLLUP ({', '.join(repr(n) for n in levels)})")
+                        f"write GROUP BY ROLLUP ({quoted})")
         return "rollup"
-    if group.args.get("cube"):
-        return "all"
-    if group.args.get("grouping_sets"):
-        raise _fail("GROUPING SETS are not supported in cube SQL", "use ROLLUP or CUBE")
+    if any(isinstance(i, exp.Rollup | exp.Cube | exp.GroupingSets) for i in items) or \
+            group.args.get("grouping_sets"):
+        raise _fail("only one ROLLUP (...) or CUBE (...) over the selected levels is supported",
+                    "write GROUP BY ROLLUP (...) or GROUP BY ALL")
     names = [_level_name(cube, c) for c in group.expressions]
     if sorted(n for n in names if n) != sorted(levels):
         raise _fail("GROUP BY must list exactly the selected levels", "write GROUP BY ALL")

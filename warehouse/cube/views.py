@@ -24,6 +24,7 @@ def view_select(cube: Cube) -> exp.Select:
     """The view's SELECT (literals inlined: a view has no parameters, and values come from YAML)."""
     params = Params()
     scope = Scope(cube, FactSource(cube.fact), params)
+    scope.join_side = "LEFT"        # a view for any client keeps every fact row, whatever happens
     proj: list[exp.Expression] = []
     seen: set[str] = set()
 

@@ -1,0 +1,110 @@
+"""The same answers through every interface: browsing helpers, measure-aware SQL and the CLI
+(hand-worked values on the mini sources)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+
+from warehouse.config import REPO_ROOT
+from warehouse.cube import PointCut, make_query
+from warehouse.cube.browse import drill_down, roll_up
+from warehouse.cube.sql import CubeSQLError, is_measure_sql, to_query
+
+
+def test_members_of_a_level_in_sort_order(mini_wh):
+    segments = mini_wh.members("sales", "customer.segment").column(0).to_pylist()
+    assert segments == ["SMB", "Unknown", "affluent", "mass"]
+    people = mini_wh.members("sales", "customer.customer").to_pydict()
+    assert set(people["customer.customer"]) == {None, 1, 2, 3}
+    assert "王伟" in people["customer.customer.label"]
+    one = mini_wh.members("sales", "customer.segment", (PointCut("customer.type", "B2B"),))
+    assert one.column(0).to_pylist() == ["SMB"]
+
+
+def test_drill_through_pages_through_the_fact_rows_of_a_cell(mini_wh):
+    cell = (PointCut("customer.segment", "mass"),)
+    rows = mini_wh.drill_through("sales", cell, columns=("line_id", "net_amount"))
+    assert rows.to_pydict() == {"line_id": [1, 2],
+                                "net_amount": [Decimal("999.99"), Decimal("53.73")]}
+    page = mini_wh.drill_through("sales", cell, columns=("line_id",), limit=1, offset=1)
+    assert page.column(0).to_pylist() == [2]
+
+
+def test_drill_down_and_roll_up_of_a_cell(mini_wh, cube_model):
+    query = make_query("sales", ["revenue"], ["date.year"])
+    down = drill_down(cube_model, query, {"date.year": 2025}, "date.year")
+    assert down.drilldown == ("date.quarter",)
+    assert mini_wh.run(down).rows() == [("2025-Q1", Decimal("1113.42"))]
+    assert roll_up(cube_model, down, "date.quarter").drilldown == ("date.year",)
+    assert roll_up(cube_model, query, "date.year").drilldown == ()
+
+
+def test_pivot_lays_out_rows_by_columns_with_missing_cells_null(mini_wh):
+    query = make_query("sales", ["revenue"], ["customer.segment", "date.day"])
+    table = mini_wh.pivot(query, ["customer.segment"], ["date.day"]).to_pydict()
+    assert table["customer.segment"] == ["Unknown", "affluent", "mass"]
+    assert table["revenue | 2025-03-10"] == [None, None, Decimal("1053.72")]
+    assert table["revenue | 2025-03-11"] == [Decimal("39.80"), Decimal("19.90"), None]
+
+
+def test_measure_sql_is_answered_like_the_query_model(mini_wh, cube_model):
+    text = ('SELECT "customer.segment" AS seg, MEASURE(revenue), MEASURE(customers) FROM sales '
+            "WHERE \"date.year\" BETWEEN 2024 AND 2025 AND \"customer.segment\" <> 'Unknown' "
+            "GROUP BY ALL ORDER BY MEASURE(revenue) DESC LIMIT 5")
+    assert is_measure_sql(text) and not is_measure_sql("SELECT measure_x FROM t")
+    result = mini_wh.run(to_query(cube_model, text))
+    assert result.columns == ["seg", "revenue", "customers"]
+    assert result.rows() == [("mass", Decimal("1053.72"), 1), ("affluent", Decimal("19.90"), 1)]
+    rollup = mini_wh.run(to_query(cube_model, 'SELECT "customer.segment", MEASURE(customers) '
+                                  'FROM sales GROUP BY ROLLUP ("customer.segment")')).rows()
+    assert rollup[-1] == (None, 1, 2)
+
+
+@pytest.mark.parametrize("text, hint", [
+    ('SELECT "date.year", sum(net_amount) FROM sales GROUP BY ALL', "write MEASURE(name)"),
+    ("SELECT * FROM sales", "cubes.sales"),
+    ('SELECT "date.year", MEASURE(revenue) FROM sales', "add GROUP BY ALL"),
+    ('SELECT MEASURE(revenue) FROM sales s JOIN invoices i ON true', "customer360"),
+    ('SELECT "date.year", MEASURE(revenue) FROM sales GROUP BY ALL HAVING MEASURE(revenue) > 0',
+     "filter the result outside"),
+    ("SELECT MEASURE(revenue) FROM sales WHERE \"date.year\" > 2024", "use =, <>, IN"),
+])
+def test_unsupported_measure_sql_says_what_to_write(cube_model, text, hint):
+    with pytest.raises(CubeSQLError) as info:
+        to_query(cube_model, text)
+    assert hint in str(info.value)
+
+
+def crmwh(home, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CRMWH_HOME": str(home.root)}
+    return subprocess.run([sys.executable, "-m", "warehouse", *args], capture_output=True,
+                          text=True, env=env, cwd=REPO_ROOT, timeout=300)
+
+
+def test_cli_query_members_explain_and_sql(mini_wh):
+    home = mini_wh.home
+    out = crmwh(home, "query", "sales", "--measures", "revenue,lines", "--drilldown",
+                "customer.segment", "--cut", "customer.segment=mass,affluent", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [
+        {"customer.segment": "affluent", "revenue": "19.90", "lines": 1},
+        {"customer.segment": "mass", "revenue": "1053.72", "lines": 2}]
+    members = crmwh(home, "members", "sales", "customer.type", "--format", "csv")
+    assert members.stdout.splitlines() == ["customer.type", "B2B", "B2C", "Unknown"]
+    explain = crmwh(home, "explain", "sales", "-m", "revenue", "-d", "date.month",
+                    "--cut", "customer.region=x' OR 1=1 --")
+    assert "$1" in explain.stdout and "OR 1=1" not in explain.stdout.split("parameters")[1] \
+        .split("\n", 1)[1]
+    assert "core.fact_sales_line" in explain.stdout
+    sql = crmwh(home, "sql", 'SELECT "order.status", MEASURE(lines) FROM sales GROUP BY ALL',
+                "--format", "csv")
+    assert sql.stdout.splitlines() == ["order.status,lines", "completed,2", "open,2"]
+    bad = crmwh(home, "query", "sales", "-m", "revenue", "-d", "date.yr")
+    assert bad.returncode == 2 and "no level or attribute 'yr'" in bad.stderr
+    assert "Traceback" not in bad.stderr
