@@ -97,7 +97,7 @@ def main() -> None:
         for q in QUERIES:
             t = times[q.name]
             started = time.perf_counter()
-            con.execute(q.sql).fetch_arrow_table()
+            con.execute(q.sql).to_arrow_table()
             t.setdefault("hand", []).append(time.perf_counter() - started)
             for label, engine in (("cube", base_engine), ("cube_agg", agg_engine)):
                 picker.decisions.clear()

@@ -329,3 +329,23 @@ def test_nightly_load_builds_and_engine_uses_sales_aggregates(demo_wh):
     for q in (query, make_query("sales", ["revenue", "lines", "online_revenue"],
                                 ["product.category"], [PointCut("channel.type", "digital")])):
         assert equal(answer(plain, q), answer(engine, q))
+
+
+def test_partial_sums_too_big_for_decimal18_fall_back_to_decimal38(tmp_path):
+    cubes = cubes_with(tmp_path / "cubes", {"t_year": {"levels": ["date.year"],
+                                                       "measures": ["revenue"]}})
+    con, model, aggregates = open_copy(ssb_file(tmp_path.parent / "ssb-cache"),
+                                       tmp_path / "big.duckdb", cubes, build_aggs=False)
+    con.execute("UPDATE lineorder SET lo_revenue = 9999999999999.99")   # ~1e16 a year and more
+    results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, full=True)}
+    assert "DECIMAL(38)" in results["ssb.t_year"].reason
+    dtype = con.execute("SELECT data_type FROM duckdb_columns() WHERE table_name = "
+                        "'ssb__t_year' AND column_name = 'revenue'").fetchone()[0]
+    assert dtype == "DECIMAL(38,2)"
+    picker = AggregatePicker.from_connection(con, model, aggregates)
+    query = make_query("ssb", ["revenue"], ["date.year"])
+    got = answer(CubeEngine(con, model, picker=picker), query)
+    assert picker.decisions[0].aggregate == "ssb.t_year"
+    assert got == answer(CubeEngine(con, model), query)
+    assert got[0][1] > Decimal("9.3e15")
+    con.close()

@@ -81,19 +81,28 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
     reason = ("asked for a full build" if full
               else _full_reason(con, cube.fact, layout, definition, load_id))
     parts: int | None = None
-    if reason:
+    mode = "full" if reason else "incremental"
+    if mode == "incremental":
+        try:
+            parts = _rebuild_partitions(con, cube, layout, load_id or "")
+            mode = "incremental" if parts else "unchanged"
+            reason = f"{parts} partition(s) of {layout.partition} touched by {load_id}"
+        except (duckdb.ConversionException, duckdb.OutOfRangeException):
+            reason = "a partial sum outgrew DECIMAL(18): rebuilt with DECIMAL(38) sums"
+            layout = layout_of(cube, agg, narrow=False)
+            mode = "full"
+    if mode == "full":
         sources = sorted((rows, f.aggregate.table, f) for f, rows in finer or []
                          if layout.can_derive_from(f))
         select = sources[0][2] if sources else None
-        sql = (layout.select_from(select) if select else layout.select(cube)).sql("duckdb")
-        con.execute(f"CREATE OR REPLACE TABLE {_table(agg)} AS {sql}")
+        try:
+            _create(con, agg, layout.select_from(select) if select else layout.select(cube))
+        except (duckdb.ConversionException, duckdb.OutOfRangeException):
+            layout = layout_of(cube, agg, narrow=False)
+            reason += "; partial sums need DECIMAL(38)"
+            _create(con, agg, layout.select_from(select) if select else layout.select(cube))
         if select is not None:
             reason += f"; rolled up from {select.aggregate.table}"
-        mode = "full"
-    else:
-        parts = _rebuild_partitions(con, cube, layout, load_id or "")
-        mode = "incremental" if parts else "unchanged"
-        reason = f"{parts} partition(s) of {layout.partition} touched by {load_id}"
     rows = con.execute(f"SELECT count(*) FROM {_table(agg)}").fetchone()[0]
     duration = round(time.perf_counter() - started, 3)
     con.execute("INSERT OR REPLACE INTO meta.aggregates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
@@ -101,6 +110,10 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
                 [agg.cube, agg.name, agg.table, definition, rows, layout.partition, load_id,
                  mode, parts, reason, duration])
     return BuildResult(agg.label, agg.table, mode, reason, rows, parts, duration)
+
+
+def _create(con: duckdb.DuckDBPyConnection, agg: Aggregate, select: exp.Select) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {_table(agg)} AS {select.sql('duckdb')}")
 
 
 def _table(agg: Aggregate) -> str:
