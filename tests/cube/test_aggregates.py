@@ -349,3 +349,13 @@ def test_partial_sums_too_big_for_decimal18_fall_back_to_decimal38(tmp_path):
     assert got == answer(CubeEngine(con, model), query)
     assert got[0][1] > Decimal("9.3e15")
     con.close()
+
+
+def test_undeclared_aggregate_tables_are_dropped(loaded):
+    from warehouse.cube.agg.refresh import drop_undeclared
+    con, _, aggregates = loaded
+    keep = {a.table for a in aggregates["ssb"] if a.name != "flight2"}
+    assert drop_undeclared(con, keep) == ["agg.ssb__flight2"]
+    left = {r[0] for r in con.execute("SELECT table_name FROM meta.aggregates").fetchall()}
+    assert left == keep
+    assert drop_undeclared(con, keep) == []
