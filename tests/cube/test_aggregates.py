@@ -323,7 +323,7 @@ def test_nightly_load_builds_and_engine_uses_sales_aggregates(demo_wh):
                        ["date.month", "customer.region"])
     _, lines = explain_lines(engine, query)
     assert lines[0] == "sales: answered from aggregate sales.by_month_customer " \
-                       "(agg.sales__by_month_customer)", lines
+                       "(agg.sales__by_month_customer) instead of core.fact_sales_line", lines
     assert any("sales.by_month [" in line and "customers not stored" in line for line in lines)
     plain = CubeEngine(engine.con, engine.model)
     for q in (query, make_query("sales", ["revenue", "lines", "online_revenue"],

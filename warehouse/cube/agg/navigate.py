@@ -41,9 +41,11 @@ class Decision:
     chosen: str                     # table read
     aggregate: str | None           # aggregate label, None for the base fact
     candidates: list[Candidate] = field(default_factory=list)
+    fact: str = ""                  # the base fact it stands in for
 
     def lines(self) -> list[str]:
-        head = (f"{self.cube}: answered from aggregate {self.aggregate} ({self.chosen})"
+        head = (f"{self.cube}: answered from aggregate {self.aggregate} ({self.chosen}) "
+                f"instead of {self.fact}"
                 if self.aggregate else f"{self.cube}: answered from the base fact {self.chosen}")
         out = [head]
         for c in self.candidates:
@@ -144,7 +146,8 @@ class AggregatePicker:
         usable = [(c, lay) for c, lay in options if c.usable]
         if usable:
             best, layout = min(usable, key=lambda o: (o[0].rows or 0, o[0].table))
-            self._record(Decision(cube.name, best.table, best.aggregate, [c for c, _ in options]))
+            self._record(Decision(cube.name, best.table, best.aggregate, [c for c, _ in options],
+                                  cube.fact or ""))
             return layout.source(best.rows)
         self._record(Decision(cube.name, cube.fact or "", None, [c for c, _ in options]))
         return base_source(cube, needs)
