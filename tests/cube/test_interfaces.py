@@ -58,6 +58,7 @@ def test_measure_sql_is_answered_like_the_query_model(mini_wh, cube_model):
             "WHERE \"date.year\" BETWEEN 2024 AND 2025 AND \"customer.segment\" <> 'Unknown' "
             "GROUP BY ALL ORDER BY MEASURE(revenue) DESC LIMIT 5")
     assert is_measure_sql(text) and not is_measure_sql("SELECT measure_x FROM t")
+    assert not is_measure_sql("SELECT 'see MEASURE(revenue)' AS note")
     result = mini_wh.run(to_query(cube_model, text))
     assert result.columns == ["seg", "revenue", "customers"]
     assert result.rows() == [("mass", Decimal("1053.72"), 1), ("affluent", Decimal("19.90"), 1)]

@@ -4,14 +4,28 @@
     with CubeEngine.open() as engine:           # the published snapshot, read-only
         table = engine.query("sales", ["revenue", "customers"], ["date.quarter"],
                              [PointCut("channel.type", "digital")])
+
+Names are imported on first use, so `crmwh` commands that never touch a cube do not pay for
+DuckDB and Arrow at start-up.
 """
 
-from warehouse.cube.compile import Compiled, compile_query
-from warehouse.cube.execute import CubeEngine, Result, make_query
-from warehouse.cube.model import CubeModel, load_cube_model
-from warehouse.cube.query import Cut, Order, PathCut, PointCut, Query, RangeCut, SetCut, TimeCalc, TopN
-from warehouse.cube.source import FactSource, Needs, SourcePicker, base_source
+from __future__ import annotations
 
-__all__ = ["Compiled", "CubeEngine", "CubeModel", "Cut", "FactSource", "Needs", "Order", "PathCut",
-           "PointCut", "Query", "RangeCut", "Result", "SetCut", "SourcePicker", "TimeCalc", "TopN",
-           "base_source", "compile_query", "load_cube_model", "make_query"]
+import importlib
+from typing import Any
+
+_WHERE = {
+    "Compiled": "compile", "compile_query": "compile",
+    "CubeEngine": "execute", "Result": "execute", "make_query": "execute",
+    "CubeModel": "model", "load_cube_model": "model",
+    "Cut": "query", "Order": "query", "PathCut": "query", "PointCut": "query", "Query": "query",
+    "RangeCut": "query", "SetCut": "query", "TimeCalc": "query", "TopN": "query",
+    "FactSource": "source", "Needs": "source", "SourcePicker": "source", "base_source": "source",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"warehouse.cube.{_WHERE[name]}"), name)

@@ -112,9 +112,9 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
     for (cube_name, kind), ms in groups.items():
         part = Part(model.cube(cube_name), names, sets, ms, query.cuts, segments,
                     semi=ms[0] if kind else None)
-        part.replaced.update(subtree_roles(part))
         if cube_name != cube.name:
             _check_reachable(cube, part)
+        part.replaced.update(subtree_roles(part))
         out.append(_Component(f"c{len(out)}", part))
     for calc in query.time:
         own = measure_sql.base_measures(cube, [calc.measure])
@@ -286,12 +286,12 @@ def _calc_value(cube: Cube, calc: TimeCalc, windows: list[_Component], current) 
         return exp.Sub(this=exp.Paren(this=current(calc.measure)), expression=exp.Paren(this=prior))
     if calc.kind == "change_pct":
         diff = exp.Sub(this=exp.Paren(this=current(calc.measure)), expression=exp.Paren(this=prior))
-        return exp.Div(this=exp.Cast(this=diff, to=exp.DataType.build("DOUBLE")),
+        return exp.Div(this=exp.Cast(this=diff, to=exp.DataType(this=exp.DataType.Type.DOUBLE)),
                        expression=exp.Nullif(this=prior.copy(), expression=exp.Literal.number(0)))
     return prior
 
 
-def _order_key(cube: Cube, names: list[str], by: str, gcols) -> list[exp.Expression]:
+def _order_key(cube: Cube, names: list[str], by: str) -> list[exp.Expression]:
     if by in names:
         i = names.index(by)
         return [col(f"__order{i}", "q")]
@@ -311,7 +311,7 @@ def _order(cube: Cube, query: Query, names: list[str], gcols) -> list[exp.Expres
         if o.by not in known and not any(cube.level(o.by).name == n for n in names
                                          if "." in o.by):
             raise UserError(f"order by {o.by!r}: not a measure or level of this query")
-        for key in _order_key(cube, names, o.by, gcols):
+        for key in _order_key(cube, names, o.by):
             out.append(exp.Ordered(this=key, desc=o.descending, nulls_first=False))
     # Then the levels in drilldown order, totals after their details, for a stable result.
     for i in range(len(names)):

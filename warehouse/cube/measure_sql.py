@@ -51,7 +51,7 @@ def final(measure: Measure, column: Callable[[str], exp.Expression]) -> exp.Expr
     """The measure's value from its component columns."""
     if measure.type == "avg":
         total, count = column(measure.name + "__sum"), column(measure.name + "__count")
-        return exp.Div(this=exp.Cast(this=total, to=exp.DataType.build("DOUBLE")),
+        return exp.Div(this=exp.Cast(this=total, to=exp.DataType(this=exp.DataType.Type.DOUBLE)),
                        expression=exp.Nullif(this=count, expression=exp.Literal.number(0)))
     value = column(measure.name)
     if measure.type in ZERO_WHEN_EMPTY:
@@ -64,7 +64,7 @@ def calculated(cube: Cube, measure: Measure, value: Callable[[str], exp.Expressi
     """A formula with every measure name replaced by its value; division by zero gives NULL."""
     tree = measure.formula.copy()
     for div in list(tree.find_all(exp.Div)):
-        num = exp.Cast(this=div.this, to=exp.DataType.build("DOUBLE"))
+        num = exp.Cast(this=div.this, to=exp.DataType(this=exp.DataType.Type.DOUBLE))
         safe = exp.Div(this=num, expression=exp.Nullif(this=div.expression,
                                                        expression=exp.Literal.number(0)))
         if div is tree:

@@ -27,8 +27,18 @@ class CubeSQLError(UserError):
 
 
 def is_measure_sql(text: str) -> bool:
-    """Does the statement use MEASURE(...)? Then it is for the cube engine, not plain DuckDB."""
-    return bool(_MEASURE.search(text))
+    """Does the statement call MEASURE(...)? Then it is for the cube engine, not plain DuckDB.
+
+    Parsed, not just searched: 'measure(' inside a string literal stays plain SQL.
+    """
+    if not _MEASURE.search(text):
+        return False
+    try:
+        trees = sqlglot.parse(text, read="duckdb")
+    except ParseError:
+        return False
+    return any(isinstance(node, exp.Anonymous) and node.name.upper() == "MEASURE"
+               for tree in trees if tree is not None for node in tree.walk())
 
 
 def _fail(problem: str, instead: str) -> CubeSQLError:

@@ -22,7 +22,7 @@ WEEK_YEAR_DAYS = 364   # "same week last year" is 52 weeks back
 
 def _trunc(period: str, value: exp.Expression) -> exp.Expression:
     return exp.Cast(this=exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(period), value]),
-                    to=exp.DataType.build("DATE"))
+                    to=exp.DataType(this=exp.DataType.Type.DATE))
 
 
 def _interval(n: int, unit: str) -> exp.Expression:
@@ -31,7 +31,7 @@ def _interval(n: int, unit: str) -> exp.Expression:
 
 def _minus(value: exp.Expression, n: int, unit: str) -> exp.Expression:
     return exp.Cast(this=exp.Sub(this=value, expression=_interval(n, unit)),
-                    to=exp.DataType.build("DATE"))
+                    to=exp.DataType(this=exp.DataType.Type.DATE))
 
 
 def _period_end(period: str, day: exp.Expression) -> exp.Expression:
