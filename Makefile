@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench bench-ssb bench-ssb-peer clean
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,16 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench.full_load
+
+BSL_VENV ?= /work/bsl-venv
+
+bench-ssb: install
+	$(BIN)/python -m bench.ssb --sf 1
+
+# The peer semantic layer for the SSB bench, in its own venv (it pins ibis 11 and more).
+bench-ssb-peer:
+	$(PYTHON) -m venv $(BSL_VENV)
+	$(BSL_VENV)/bin/pip install -q --disable-pip-version-check -r bench/ssb/requirements-bsl.txt
 
 clean:
 	rm -rf .crmwh

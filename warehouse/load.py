@@ -24,6 +24,7 @@ from warehouse.core.dates import ensure_dim_date
 from warehouse.core.dimensions import ChangeCounts, create_dimension, update_dimension
 from warehouse.core.facts import create_fact, update_fact
 from warehouse.core.reconcile import reconcile_customers
+from warehouse.cube.agg.refresh import refresh_aggregates
 from warehouse.cube.views import create_cube_views
 from warehouse.errors import LoadError, WarehouseError
 from warehouse.extract.run import BatchRecord, extract_source, latest_business_time, record_batches
@@ -175,6 +176,8 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
                          c.rows_inserted, c.rows_updated, c.rows_after])
         say("cube views")
         create_cube_views(con)  # schema `cubes`: one view per cube, inside the snapshot
+        say("cube aggregates")
+        refresh_aggregates(con, load_id)  # schema `agg`: only partitions this load touched
         write_into(con, describe(sources, model))
         say("core gates")
         gates.run_core_gates(con, home, model, load_id, business_date)

@@ -161,8 +161,11 @@ def register(app: typer.Typer) -> None:
         """Print the SQL a cube query compiles to, its parameters and the tables it reads."""
         q = build_query(cube, measures, drilldown, cut, segment, order, top, top_by, limit,
                         offset, totals, time)
+        from warehouse.cube.agg.serving import explain_lines
         with _engine(home) as engine:
-            compiled = engine.compile(q)
+            compiled, aggregates = explain_lines(engine, q)
+        for line in aggregates:
+            console.print("-- " + line, markup=False, highlight=False)
         console.print("-- reads: " + "; ".join(compiled.sources), markup=False, highlight=False)
         console.print("-- parameters: " + repr(compiled.params), markup=False, highlight=False)
         console.print(compiled.pretty(), markup=False, highlight=False)

@@ -47,6 +47,9 @@ class CubeEngine:
         self.con = con
         self.model = model or load_cube_model()
         self.picker = picker
+        # Set by open(): answers are cached per published snapshot (warehouse.cube.agg.cache).
+        self.snapshot_id: str | None = None
+        self.cache = None
 
     @classmethod
     def open(cls, home=None, cubes_dir: Path | None = None) -> CubeEngine:
@@ -59,13 +62,14 @@ class CubeEngine:
         from warehouse.publish import SnapshotStore
 
         where = home if isinstance(home, config.Home) else config.home(home)
-        con = SnapshotStore(where).connect()
+        snapshot, con = SnapshotStore(where).open_current()
         try:
             model = load_cube_model(cubes_dir, catalog_from_connection(con))
         except BaseException:
             con.close()
             raise
-        return cls(con, model)
+        from warehouse.cube.agg import serving  # aggregate navigation + per-snapshot cache
+        return serving.attach(cls(con, model), snapshot.id, cubes_dir)
 
     def close(self) -> None:
         self.con.close()
@@ -91,6 +95,12 @@ class CubeEngine:
         return Result(table, compiled, (compiled_at - started) * 1000, (done - compiled_at) * 1000)
 
     def execute(self, compiled: Compiled) -> pa.Table:
+        if self.cache is not None and self.snapshot_id is not None:
+            return self.cache.fetch(self.snapshot_id, compiled.sql, compiled.params,
+                                    lambda: self._execute(compiled))[0]
+        return self._execute(compiled)
+
+    def _execute(self, compiled: Compiled) -> pa.Table:
         try:
             return self.con.execute(compiled.sql, compiled.params).to_arrow_table()
         except duckdb.Error as exc:

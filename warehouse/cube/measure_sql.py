@@ -29,7 +29,8 @@ COMPONENTS: dict[str, tuple[tuple[str, Agg], ...]] = {
 # How a partial aggregate stored in an aggregate table rolls up further, by (type, suffix).
 REAGGREGATE: dict[tuple[str, str], Agg] = {
     ("sum", ""): lambda v: exp.Sum(this=v),
-    ("count", ""): lambda v: exp.Sum(this=v),
+    # SUM of BIGINT counts is HUGEINT in DuckDB: cast back so the answer's type is the base's.
+    ("count", ""): lambda v: exp.Cast(this=exp.Sum(this=v), to=exp.DataType.build("BIGINT")),
     ("min", ""): lambda v: exp.Min(this=v),
     ("max", ""): lambda v: exp.Max(this=v),
     ("count_distinct", ""): lambda v: exp.Count(this=exp.Distinct(expressions=[v])),

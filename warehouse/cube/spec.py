@@ -130,6 +130,8 @@ class CubeSpec(Frozen):
     segments: dict[str, Conditions] = Field(default_factory=dict)
     drill_across: tuple[str, ...] = Field(default=(), description="cubes combined by shared dims")
     drill_through: tuple[str, ...] = Field(default=(), description="fact columns shown (default all)")
+    # Aggregate tables of this cube; their shape is checked by warehouse.cube.agg.spec.
+    aggregates: dict[str, Any] = Field(default_factory=dict, description="aggregate tables")
 
     @model_validator(mode="after")
     def _kind(self) -> CubeSpec:

@@ -1,0 +1,361 @@
+"""Aggregate tables: same answers with and without them, the navigation's choices and reasons,
+incremental rebuild equal to a full rebuild, and the per-snapshot result cache.
+
+Runs on a tiny SSB database (tests/cube/ssb_fixture.py) with extra aggregates declared for the
+tests, covering sums, counts, averages, min/max, filtered, calculated, semi-additive and
+distinct-count measures.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.cube.ssb_fixture import cubes_with, open_copy, ssb_file
+from warehouse.cube import CubeEngine, PointCut, RangeCut, SetCut, TimeCalc, make_query
+from warehouse.cube.agg.build import build_aggregates
+from warehouse.cube.agg.cache import ResultCache
+from warehouse.cube.agg.layout import layout_of
+from warehouse.cube.agg.navigate import AggregatePicker
+from warehouse.cube.agg.serving import explain_lines
+from warehouse.errors import ContractError
+
+EXTRA = {
+    "t_month_nation": {
+        "levels": ["date.month", "customer.nation", "supplier.region", "discount.discount"],
+        "measures": ["revenue", "lines", "avg_discount", "min_price", "max_price", "asia_revenue",
+                     "margin_pct", "closing_revenue"]},
+    "t_day_region": {"levels": ["date.day", "customer.region"],
+                     "measures": ["closing_revenue", "revenue", "lines"]},
+    "t_customers": {"levels": ["date.year", "customer.nation", "part.mfgr"],
+                    "measures": ["customers", "revenue"]},
+}
+
+MEASURES = ["revenue", "lines", "avg_discount", "min_price", "max_price", "asia_revenue",
+            "margin_pct", "closing_revenue", "customers", "quantity"]
+LEVELS = ["date.year", "date.month", "date.day", "customer.region", "customer.nation",
+          "customer.city", "supplier.region", "discount.discount", "part.mfgr", "part.brand"]
+CUT_VALUES = {
+    "date.year": [1992, 1994, 1997, 1998], "date.month": [199401, 199612, 199807],
+    "customer.region": ["ASIA", "EUROPE", "AMERICA"], "customer.nation": ["CHINA", "PERU"],
+    "supplier.region": ["ASIA", "AFRICA"], "discount.discount": [0, 3, 7, 10],
+    "part.mfgr": ["MFGR#1", "MFGR#4"], "customer.city": ["CHINA    1", "PERU     3"],
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    work = tmp_path_factory.mktemp("ssb-agg")
+    cubes = cubes_with(work / "cubes", EXTRA)
+    con, model, aggregates = open_copy(ssb_file(work), work / "ssb.duckdb", cubes)
+    yield con, model, aggregates, cubes
+    con.close()
+
+
+def answer(engine: CubeEngine, query) -> list[tuple]:
+    return sorted(engine.run(query).rows(), key=repr)
+
+
+def engines(world):
+    con, model, aggregates, _ = world
+    picker = AggregatePicker.from_connection(con, model, aggregates)
+    return CubeEngine(con, model), CubeEngine(con, model, picker=picker), picker
+
+
+def equal(a: list[tuple], b: list[tuple]) -> bool:
+    """Exact, but two NaNs (0/0 in a ratio) are the same answer."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        for u, v in zip(x, y, strict=True):
+            if isinstance(u, float) and isinstance(v, float) and math.isnan(u) and math.isnan(v):
+                continue
+            if u != v or type(u) is not type(v):
+                return False
+    return True
+
+
+cut_strategy = st.sampled_from(sorted(CUT_VALUES)).flatmap(
+    lambda level: st.one_of(
+        st.sampled_from(CUT_VALUES[level]).map(lambda v: PointCut(level, v)),
+        st.lists(st.sampled_from(CUT_VALUES[level]), min_size=1, max_size=3, unique=True)
+        .map(lambda vs: SetCut(level, tuple(vs))),
+        st.sampled_from(CUT_VALUES[level]).map(lambda v: SetCut(level, (v,), invert=True)),
+        st.sampled_from(CUT_VALUES[level]).map(lambda v: RangeCut(level, v, None)),
+    ))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(measures=st.lists(st.sampled_from(MEASURES), min_size=1, max_size=3, unique=True),
+       levels=st.lists(st.sampled_from(LEVELS), max_size=3, unique=True),
+       cuts=st.lists(cut_strategy, max_size=2, unique_by=lambda c: c.level),
+       totals=st.sampled_from(["none", "none", "rollup"]))
+def test_same_answers_with_and_without_aggregates(world, measures, levels, cuts, totals):
+    base, agg, picker = engines(world)
+    if "closing_revenue" in measures and totals != "none":
+        totals = "none"
+    query = make_query("ssb", measures, levels, cuts, totals=totals)
+    expected = answer(base, query)
+    got = answer(agg, query)
+    assert equal(expected, got), "\n".join(line for d in picker.decisions for line in d.lines())
+
+
+GRID = [
+    # (measures, levels, cuts, the aggregate that must answer; None = base fact)
+    (["revenue", "lines"], ["customer.region"], [], "ssb.t_day_region"),
+    (["avg_discount", "min_price", "max_price"], ["date.year", "supplier.region"], [],
+     "ssb.t_month_nation"),
+    (["asia_revenue", "margin_pct"], ["customer.nation"], [PointCut("discount.discount", 4)],
+     "ssb.t_month_nation"),
+    (["customers"], ["date.year"], [SetCut("part.mfgr", ("MFGR#1", "MFGR#2"))], "ssb.t_customers"),
+    (["customers"], ["customer.region"], [], "ssb.t_customers"),
+    (["closing_revenue"], ["date.month", "customer.region"], [], "ssb.t_day_region"),
+    (["revenue"], ["date.year", "part.brand"], [PointCut("supplier.region", "ASIA")],
+     "ssb.flight2"),
+    (["revenue"], ["customer.city"], [], "ssb.flight3_city"),
+    (["revenue"], ["part.part"], [], None),
+    (["customers"], ["date.month"], [], None),
+    (["closing_revenue"], ["customer.nation"], [], None),
+]
+
+
+@pytest.mark.parametrize("measures,levels,cuts,expected", GRID)
+def test_navigation_choices(world, measures, levels, cuts, expected):
+    base, agg, picker = engines(world)
+    query = make_query("ssb", measures, levels, cuts)
+    assert equal(answer(base, query), answer(agg, query))
+    [decision] = picker.decisions
+    assert decision.aggregate == expected, "\n".join(decision.lines())
+    usable = [c for c in decision.candidates if c.usable]
+    if expected is not None:   # the smallest table that can answer
+        assert min(usable, key=lambda c: c.rows).aggregate == expected
+    else:
+        assert not usable
+
+
+def reasons(picker, name: str) -> tuple[str, ...]:
+    [decision] = picker.decisions
+    return next(c.reasons for c in decision.candidates if c.aggregate == f"ssb.{name}")
+
+
+def test_explain_reasons(world):
+    _, agg, picker = engines(world)
+    agg.run(make_query("ssb", ["customers"], ["date.month"], [PointCut("part.brand", "MFGR#121")]))
+    assert "non-additive measure customers not stored" in reasons(picker, "t_month_nation")
+    assert "filter on part.brand, a level it lacks" in reasons(picker, "t_customers")
+    assert "missing level date.month" in reasons(picker, "t_customers")
+
+    picker.decisions.clear()
+    agg.run(make_query("ssb", ["closing_revenue"], ["date.year"]))
+    assert any("semi-additive closing_revenue" in r and "day kept" in r
+               for r in reasons(picker, "t_month_nation"))
+
+    picker.decisions.clear()
+    agg.run(make_query("ssb", ["revenue"], ["date.month"],
+                       time=(TimeCalc("revenue", "last_year"),)))
+    # The shifted component (last year's revenue) cannot use an aggregate; the current one can.
+    shifted = [d for d in picker.decisions
+               if any("time-intelligence" in r for c in d.candidates for r in c.reasons)]
+    assert len(shifted) == 1 and shifted[0].aggregate is None
+    assert all(any("time-intelligence" in r for r in c.reasons) for c in shifted[0].candidates)
+    assert any(d.aggregate is not None for d in picker.decisions)
+
+    _, lines = explain_lines(agg, make_query("ssb", ["revenue"], ["supplier.region"]))
+    assert lines[0].startswith("ssb: answered from aggregate ssb.")
+    assert any("cannot: " in line for line in lines)
+    _, lines = explain_lines(agg, make_query("ssb", ["revenue"], ["part.part"]))
+    assert lines[0] == "ssb: answered from the base fact main.lineorder_facts"
+    assert "missing level part.part" in "\n".join(lines)
+
+
+def test_stale_definition_is_not_used(world):
+    con, model, aggregates, _ = world
+    picker = AggregatePicker(model, aggregates, {
+        table: ("0000", rows) for table, (_, rows) in
+        AggregatePicker.from_connection(con, model, aggregates).built.items()})
+    CubeEngine(con, model, picker=picker).run(make_query("ssb", ["revenue"], ["date.year"]))
+    [decision] = picker.decisions
+    assert decision.aggregate is None
+    assert all("older definition" in c.reasons[0] for c in decision.candidates)
+
+
+def test_declaration_errors_name_file_and_key(world, tmp_path):
+    _, model, _, _ = world
+    from warehouse.cube.agg.spec import load_aggregates
+    bad = cubes_with(tmp_path / "bad", {"oops": {"levels": ["date.fortnight"],
+                                                  "measures": ["revenue"]}})
+    with pytest.raises(ContractError, match=r"ssb\.yaml: cubes\.ssb\.aggregates\.oops\.levels\[0\]"):
+        load_aggregates(model, bad)
+    bad = cubes_with(tmp_path / "bad2", {"oops": {"levels": ["date.year"], "measures": ["nope"]}})
+    with pytest.raises(ContractError, match=r"aggregates\.oops\.measures\[0\]: unknown measure"):
+        load_aggregates(model, bad)
+    bad = cubes_with(tmp_path / "bad3", {"oops": {"levels": ["date.year"], "measure": ["revenue"]}})
+    with pytest.raises(ContractError, match=r"measure"):
+        load_aggregates(model, bad)
+
+
+# ---- incremental rebuild ---------------------------------------------------------------------
+
+def table_rows(con, table: str) -> list[tuple]:
+    return sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+
+
+def full_rows(con, model, agg) -> list[tuple]:
+    cube = model.cube(agg.cube)
+    return sorted(con.execute(layout_of(cube, agg).select(cube).sql("duckdb")).fetchall(), key=repr)
+
+
+@pytest.fixture
+def loaded(world, tmp_path):
+    """A copy whose fact carries _load_id, with meta.table_changes, aggregates built by L1."""
+    _, _, _, cubes = world
+    con, model, aggregates = open_copy(ssb_file(tmp_path.parent / "ssb-cache"),
+                                       tmp_path / "inc.duckdb", cubes, build_aggs=False)
+    con.execute("ALTER TABLE lineorder ADD COLUMN _load_id VARCHAR DEFAULT 'L1'")
+    con.execute("CREATE OR REPLACE VIEW lineorder_facts AS SELECT *, lo_extendedprice * "
+                "lo_discount AS lo_discounted_price, lo_revenue - lo_supplycost AS lo_profit "
+                "FROM lineorder")
+    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+    con.execute("CREATE TABLE meta.table_changes (load_id VARCHAR, table_name VARCHAR, "
+                "rows_before BIGINT, rows_deleted BIGINT, rows_inserted BIGINT, "
+                "rows_updated BIGINT, rows_after BIGINT)")
+    first = build_aggregates(con, model, aggregates, load_id="L1")
+    assert {r.mode for r in first} == {"full"}
+    yield con, model, aggregates
+    con.close()
+
+
+def simulate_load(con) -> None:
+    """What a nightly load does to a fact: replace affected keys, stamped with the load id.
+    Recent orders change (some move to another date, some get a new revenue), rows of one old
+    month are deleted outright (nothing new lands there: only its row count tells), and new
+    orders arrive."""
+    recent = "lo_orderdate >= DATE '1998-05-01' AND lo_orderkey % 7 = 1"
+    con.execute(f"CREATE TEMP TABLE moved AS SELECT * FROM lineorder WHERE {recent}")
+    con.execute(f"DELETE FROM lineorder WHERE {recent}")
+    con.execute("INSERT INTO lineorder SELECT * REPLACE (lo_orderdate + INTERVAL 20 DAY AS "
+                "lo_orderdate, lo_revenue + 1 AS lo_revenue, 'L2' AS _load_id) FROM moved "
+                "WHERE lo_linenumber <= 2")
+    con.execute("DELETE FROM lineorder WHERE lo_orderdate BETWEEN DATE '1995-03-01' AND "
+                "DATE '1995-03-31' AND lo_orderkey % 5 = 0")
+    con.execute("INSERT INTO lineorder SELECT * REPLACE (lo_orderkey + 10000000 AS lo_orderkey, "
+                "lo_orderdate + INTERVAL 10 DAY AS lo_orderdate, 'L2' AS _load_id) "
+                "FROM lineorder WHERE lo_orderdate BETWEEN DATE '1998-06-01' AND DATE '1998-06-30'")
+
+
+def test_incremental_rebuild_equals_full_rebuild(loaded):
+    con, model, aggregates = loaded
+    simulate_load(con)
+    results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
+    partitioned = [a for aggs in aggregates.values() for a in aggs
+                   if layout_of(model.cube(a.cube), a).partition is not None]
+    assert partitioned
+    for agg in partitioned:
+        result = results[agg.label]
+        assert result.mode == "incremental", result
+        total = con.execute(f"SELECT count(DISTINCT {layout_of(model.cube(agg.cube), agg).partition}"
+                            f") FROM {agg.table}").fetchone()[0]
+        assert 0 < result.partitions_rebuilt < total, result   # only some partitions
+        assert table_rows(con, agg.table) == full_rows(con, model, agg), agg.label
+    # And the answers through the engine equal the base facts after the load.
+    base = CubeEngine(con, model)
+    agg_engine = CubeEngine(con, model,
+                            picker=AggregatePicker.from_connection(con, model, aggregates))
+    for q in (make_query("ssb", ["revenue", "lines"], ["date.month"]),
+              make_query("ssb", ["customers"], ["date.year", "part.mfgr"])):
+        assert answer(base, q) == answer(agg_engine, q)
+
+
+def test_unchanged_load_rebuilds_nothing(loaded):
+    con, model, aggregates = loaded
+    results = build_aggregates(con, model, aggregates, load_id="L2")
+    assert {r.mode for r in results if r.partitions_rebuilt is not None} == {"unchanged"}
+
+
+def test_dimension_changed_in_place_forces_full_rebuild(loaded):
+    con, model, aggregates = loaded
+    con.execute("UPDATE customer SET c_nation = 'PERU' WHERE c_custkey = 7")
+    con.execute("INSERT INTO meta.table_changes VALUES ('L2', 'main.customer', 1, 0, 0, 1, 1)")
+    results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
+    assert results["ssb.t_month_nation"].mode == "full"
+    assert "main.customer" in results["ssb.t_month_nation"].reason
+    assert results["ssb.flight2"].mode == "unchanged"       # keeps no customer attribute
+    for aggs in aggregates.values():
+        for agg in aggs:
+            assert table_rows(con, agg.table) == full_rows(con, model, agg), agg.label
+
+
+# ---- result cache ----------------------------------------------------------------------------
+
+def test_result_cache_is_per_snapshot():
+    cache = ResultCache(max_entries=2)
+    calls = []
+
+    def run(value):
+        calls.append(value)
+        return value
+
+    assert cache.fetch("S1", "SELECT 1", [Decimal("1")], lambda: run("a")) == ("a", False)
+    assert cache.fetch("S1", "SELECT 1", [Decimal("1")], lambda: run("b")) == ("a", True)
+    assert cache.fetch("S1", "SELECT 1", [1], lambda: run("c")) == ("c", False)  # other type
+    assert cache.fetch("S2", "SELECT 1", [Decimal("1")], lambda: run("d")) == ("d", False)
+    assert len(cache) == 1                           # the new snapshot dropped S1's answers
+    assert calls == ["a", "c", "d"]
+
+
+# ---- in the warehouse: built by the nightly load, used by CubeEngine.open ------------------
+
+def test_nightly_load_builds_and_engine_uses_sales_aggregates(demo_wh):
+    engine = demo_wh
+    built = engine.con.execute(
+        "SELECT name, mode, load_id, reason, rows FROM meta.aggregates WHERE cube = 'sales' "
+        "ORDER BY name").fetchall()
+    assert [b[0] for b in built] == ["by_month", "by_month_customer"]
+    last_load = engine.con.execute("SELECT max(load_id) FROM meta.loads").fetchone()[0]
+    assert all(b[2] == last_load and b[3] and b[4] > 0 for b in built), built
+    assert {b[1] for b in built} <= {"full", "incremental", "unchanged"}
+
+    query = make_query("sales", ["revenue", "customers"],
+                       ["date.month", "customer.region"])
+    _, lines = explain_lines(engine, query)
+    assert lines[0] == "sales: answered from aggregate sales.by_month_customer " \
+                       "(agg.sales__by_month_customer) instead of core.fact_sales_line", lines
+    assert any("sales.by_month [" in line and "customers not stored" in line for line in lines)
+    plain = CubeEngine(engine.con, engine.model)
+    for q in (query, make_query("sales", ["revenue", "lines", "online_revenue"],
+                                ["product.category"], [PointCut("channel.type", "digital")])):
+        assert equal(answer(plain, q), answer(engine, q))
+
+
+def test_partial_sums_too_big_for_decimal18_fall_back_to_decimal38(tmp_path):
+    cubes = cubes_with(tmp_path / "cubes", {"t_year": {"levels": ["date.year"],
+                                                       "measures": ["revenue"]}})
+    con, model, aggregates = open_copy(ssb_file(tmp_path.parent / "ssb-cache"),
+                                       tmp_path / "big.duckdb", cubes, build_aggs=False)
+    con.execute("UPDATE lineorder SET lo_revenue = 9999999999999.99")   # ~1e16 a year and more
+    results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, full=True)}
+    assert "DECIMAL(38)" in results["ssb.t_year"].reason
+    dtype = con.execute("SELECT data_type FROM duckdb_columns() WHERE table_name = "
+                        "'ssb__t_year' AND column_name = 'revenue'").fetchone()[0]
+    assert dtype == "DECIMAL(38,2)"
+    picker = AggregatePicker.from_connection(con, model, aggregates)
+    query = make_query("ssb", ["revenue"], ["date.year"])
+    got = answer(CubeEngine(con, model, picker=picker), query)
+    assert picker.decisions[0].aggregate == "ssb.t_year"
+    assert got == answer(CubeEngine(con, model), query)
+    assert got[0][1] > Decimal("9.3e15")
+    con.close()
+
+
+def test_undeclared_aggregate_tables_are_dropped(loaded):
+    from warehouse.cube.agg.refresh import drop_undeclared
+    con, _, aggregates = loaded
+    keep = {a.table for a in aggregates["ssb"] if a.name != "flight2"}
+    assert drop_undeclared(con, keep) == ["agg.ssb__flight2"]
+    left = {r[0] for r in con.execute("SELECT table_name FROM meta.aggregates").fetchall()}
+    assert left == keep
+    assert drop_undeclared(con, keep) == []

@@ -1,0 +1,206 @@
+"""Build aggregate tables into schema `agg`: in full, or incrementally by time partition.
+
+A nightly load replaces the fact rows of affected keys (delete + insert stamped with the load's
+`_load_id`). The partitions an aggregate must rebuild are then: those holding rows stamped by
+this load, plus those whose fact row count no longer matches the aggregate's `_rows` (rows
+deleted or moved away). Everything else is kept. A full build happens when the table is new, its
+definition changed, it has no time level to partition by, the fact has no `_load_id`, or a
+dimension it keeps attributes of changed rows in place during this load (its stored labels would
+be stale everywhere).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import duckdb
+from sqlglot import exp
+
+from warehouse.cube.agg.layout import ROWS, Layout, layout_of
+from warehouse.cube.agg.spec import Aggregate
+from warehouse.cube.model import CubeModel
+from warehouse.cube.scope import table_expr
+from warehouse.duck import quote_ident as q
+
+LOAD_ID = "_load_id"
+
+META_DDL = """CREATE TABLE IF NOT EXISTS meta.aggregates (
+    cube VARCHAR NOT NULL, name VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
+    definition VARCHAR NOT NULL, rows BIGINT NOT NULL, partition_column VARCHAR,
+    load_id VARCHAR, mode VARCHAR NOT NULL, partitions_rebuilt BIGINT, reason VARCHAR,
+    duration_s DOUBLE, built_at TIMESTAMP NOT NULL, PRIMARY KEY (cube, name))"""
+
+
+@dataclass
+class BuildResult:
+    aggregate: str
+    table: str
+    mode: str                     # full | incremental | unchanged
+    reason: str
+    rows: int
+    partitions_rebuilt: int | None
+    duration_s: float
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS agg")
+    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+    con.execute(META_DDL)
+
+
+def build_aggregates(con: duckdb.DuckDBPyConnection, model: CubeModel,
+                     aggregates: dict[str, list[Aggregate]], *, load_id: str | None = None,
+                     full: bool = False) -> list[BuildResult]:
+    """Bring every declared aggregate up to date with the facts in `con` (a writable build)."""
+    ensure_schema(con)
+    out = []
+    for cube_name, aggs in aggregates.items():
+        cube = model.cube(cube_name)
+        # Finest first, so a coarser table can be rolled up from one built before it.
+        layouts = sorted((layout_of(cube, a) for a in aggs), key=lambda lay: -len(lay.groups))
+        fresh: list[tuple[Layout, int]] = []
+        for layout in layouts:
+            result = build_one(con, model, cube_name, layout.aggregate, load_id=load_id,
+                               full=full, finer=fresh)
+            if result.mode == "full":
+                fresh.append((layout, result.rows))
+            out.append(result)
+    return out
+
+
+def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, agg: Aggregate,
+              *, load_id: str | None = None, full: bool = False,
+              finer: list[tuple[Layout, int]] | None = None) -> BuildResult:
+    """Bring one aggregate up to date. A full build reads the smallest table in `finer` (built
+    in full by this same call) that it is a roll-up of, else the fact."""
+    cube = model.cube(cube_name)
+    layout = layout_of(cube, agg)
+    definition = layout.definition_hash(cube)
+    started = time.perf_counter()
+    reason = ("asked for a full build" if full
+              else _full_reason(con, cube.fact, layout, definition, load_id))
+    parts: int | None = None
+    mode = "full" if reason else "incremental"
+    if mode == "incremental":
+        try:
+            parts = _rebuild_partitions(con, cube, layout, load_id or "")
+            mode = "incremental" if parts else "unchanged"
+            reason = f"{parts} partition(s) of {layout.partition} touched by {load_id}"
+        except (duckdb.ConversionException, duckdb.OutOfRangeException):
+            reason = "a partial sum outgrew DECIMAL(18): rebuilt with DECIMAL(38) sums"
+            layout = layout_of(cube, agg, narrow=False)
+            mode = "full"
+    if mode == "full":
+        sources = sorted((rows, f.aggregate.table, f) for f, rows in finer or []
+                         if layout.can_derive_from(f))
+        select = sources[0][2] if sources else None
+        try:
+            _create(con, agg, layout.select_from(select) if select else layout.select(cube))
+        except (duckdb.ConversionException, duckdb.OutOfRangeException):
+            layout = layout_of(cube, agg, narrow=False)
+            reason += "; partial sums need DECIMAL(38)"
+            _create(con, agg, layout.select_from(select) if select else layout.select(cube))
+        if select is not None:
+            reason += f"; rolled up from {select.aggregate.table}"
+    rows = con.execute(f"SELECT count(*) FROM {_table(agg)}").fetchone()[0]
+    duration = round(time.perf_counter() - started, 3)
+    con.execute("INSERT OR REPLACE INTO meta.aggregates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "now()::TIMESTAMP)",
+                [agg.cube, agg.name, agg.table, definition, rows, layout.partition, load_id,
+                 mode, parts, reason, duration])
+    return BuildResult(agg.label, agg.table, mode, reason, rows, parts, duration)
+
+
+def _create(con: duckdb.DuckDBPyConnection, agg: Aggregate, select: exp.Select) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {_table(agg)} AS {select.sql('duckdb')}")
+
+
+def _table(agg: Aggregate) -> str:
+    schema, name = agg.table.split(".", 1)
+    return f"{q(schema)}.{q(name)}"
+
+
+def _full_reason(con: duckdb.DuckDBPyConnection, fact: str, layout: Layout, definition: str,
+                 load_id: str | None) -> str:
+    """Why this aggregate must be built in full ("" when an incremental rebuild is exact)."""
+    agg = layout.aggregate
+    row = con.execute("SELECT definition FROM meta.aggregates WHERE cube = ? AND name = ?",
+                      [agg.cube, agg.name]).fetchone()
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'agg' "
+                         "AND table_name = ?", [agg.table.split(".", 1)[1]]).fetchone()[0]
+    if not exists or row is None:
+        return "new aggregate table"
+    if row[0] != definition:
+        return "its definition changed"
+    if layout.partition is None:
+        return "no time level to partition by"
+    if load_id is None:
+        return "no load id: cannot tell which partitions changed"
+    fact_schema, fact_name = fact.split(".", 1) if "." in fact else ("main", fact)
+    has_load_id = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+        "AND column_name = ?", [fact_schema, fact_name, LOAD_ID]).fetchone()[0]
+    if not has_load_id:
+        return f"the fact has no {LOAD_ID} column"
+    changed = _dimensions_changed_in_place(con, layout, load_id)
+    if changed:
+        return f"dimension rows changed in place in this load: {', '.join(changed)}"
+    return ""
+
+
+def _dimensions_changed_in_place(con: duckdb.DuckDBPyConnection, layout: Layout,
+                                 load_id: str) -> list[str]:
+    """Dimension tables of this aggregate with updated or deleted rows in meta.table_changes."""
+    tables = sorted({role.dimension.table for role in layout.roles.values()})
+    if not tables:
+        return []
+    has_meta = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
+                           "AND table_name = 'table_changes'").fetchone()[0]
+    if not has_meta:
+        return tables
+    marks = ", ".join("?" for _ in tables)
+    rows = con.execute(
+        f"SELECT table_name FROM meta.table_changes WHERE load_id = ? AND table_name IN ({marks}) "
+        f"AND (rows_updated > 0 OR rows_deleted > 0)", [load_id, *tables]).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str) -> int:
+    """Replace the aggregate rows of partitions touched by this load; returns how many."""
+    part_expr = layout.groups[layout.partition]
+    part_role = layout.partition_ref.role
+    from_fact = exp.select(exp.alias_(part_expr.copy(), "p", quoted=True)).from_(
+        table_expr(cube.fact, "f"))
+    if part_role.dimension.table is not None:
+        from_fact = from_fact.join(
+            table_expr(part_role.dimension.table, part_role.name), join_type="left",
+            on=exp.EQ(this=exp.column(part_role.fact_key, table="f", quoted=True),
+                      expression=exp.column(part_role.dimension.key, table=part_role.name,
+                                            quoted=True)))
+    stamped = from_fact.where(exp.column(LOAD_ID, table="f", quoted=True).eq(
+        exp.Placeholder(this="1")), copy=True)
+    counts = exp.select("p", exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True)).from_(
+        exp.Subquery(this=from_fact, alias=exp.TableAlias(this=exp.to_identifier("x")))
+    ).group_by("p")
+    table = _table(layout.aggregate)
+    part = q(layout.partition)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _agg_touched AS "
+        f"SELECT DISTINCT p FROM ({stamped.sql('duckdb')}) s UNION "
+        f"SELECT coalesce(a.p, b.p) FROM ({counts.sql('duckdb')}) a FULL JOIN "
+        f"(SELECT {part} AS p, sum({q(ROWS)}) AS n FROM {table} GROUP BY ALL) b "
+        f"ON a.p IS NOT DISTINCT FROM b.p WHERE a.n IS DISTINCT FROM b.n", [load_id])
+    touched = con.execute("SELECT count(*) FROM _agg_touched").fetchone()[0]
+    if touched:
+        in_touched = f"{part} IN (SELECT p FROM _agg_touched) OR ({part} IS NULL AND " \
+                     f"EXISTS (SELECT 1 FROM _agg_touched WHERE p IS NULL))"
+        con.execute(f"DELETE FROM {table} WHERE {in_touched}")
+        cond = exp.condition(
+            "p__ IN (SELECT p FROM _agg_touched) OR (p__ IS NULL AND EXISTS "
+            "(SELECT 1 FROM _agg_touched WHERE p IS NULL))")
+        cond = cond.transform(lambda n: part_expr.copy()
+                              if isinstance(n, exp.Column) and n.name == "p__" else n)
+        con.execute(f"INSERT INTO {table} {layout.select(cube, cond).sql('duckdb')}")
+    con.execute("DROP TABLE IF EXISTS _agg_touched")
+    return touched

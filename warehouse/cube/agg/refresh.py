@@ -1,0 +1,36 @@
+"""The nightly load's step for aggregates: after the facts, bring every declared one up to date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from warehouse.cube.agg.build import BuildResult, build_aggregates
+from warehouse.cube.agg.spec import load_aggregates
+from warehouse.cube.model import CUBES_DIR, load_cube_model
+from warehouse.duck import quote_ident
+
+
+def refresh_aggregates(con: duckdb.DuckDBPyConnection, load_id: str,
+                       cubes_dir: Path | None = None) -> list[BuildResult]:
+    """Build new aggregates in full, rebuild the partitions this load touched of the others."""
+    model = load_cube_model(cubes_dir)
+    aggregates = load_aggregates(model, cubes_dir or CUBES_DIR)
+    drop_undeclared(con, {a.table for aggs in aggregates.values() for a in aggs})
+    if not aggregates:
+        return []
+    return build_aggregates(con, model, aggregates, load_id=load_id)
+
+
+def drop_undeclared(con: duckdb.DuckDBPyConnection, declared: set[str]) -> list[str]:
+    """Aggregate tables whose declaration was removed: dropped with their meta row."""
+    tables = [r[0] for r in con.execute(
+        "SELECT 'agg.' || table_name FROM duckdb_tables() WHERE schema_name = 'agg'").fetchall()]
+    gone = sorted(t for t in tables if t not in declared)
+    for table in gone:
+        con.execute(f"DROP TABLE agg.{quote_ident(table.split('.', 1)[1])}")
+    if gone and con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
+                            "AND table_name = 'aggregates'").fetchone()[0]:
+        con.execute("DELETE FROM meta.aggregates WHERE list_contains(?, table_name)", [gone])
+    return gone
