@@ -359,3 +359,17 @@ def test_undeclared_aggregate_tables_are_dropped(loaded):
     left = {r[0] for r in con.execute("SELECT table_name FROM meta.aggregates").fetchall()}
     assert left == keep
     assert drop_undeclared(con, keep) == []
+
+
+def test_a_path_cut_needs_every_level_of_its_path(world):
+    """customer ASIA > CHINA filters on nation too: t_day_region (region only) cannot answer."""
+    from warehouse.cube import PathCut
+
+    base, agg, picker = engines(world)
+    query = make_query("ssb", ["revenue", "lines"], ["customer.region"],
+                       [PathCut("customer", ("ASIA", "CHINA"), "geography")])
+    expected = answer(base, query)
+    assert expected and equal(expected, answer(agg, query))
+    [decision] = picker.decisions
+    assert decision.aggregate != "ssb.t_day_region", "\n".join(decision.lines())
+    assert "filter on customer.nation, a level it lacks" in reasons(picker, "t_day_region")

@@ -38,7 +38,15 @@ class Part:
 
     def needs(self) -> Needs:
         refs = [self.cube.level(r) for r in self.levels]
-        filters = {_cut_level(self.cube, c) for c in self.cuts}
+        filters: set[str] = set()
+        for c in self.cuts:
+            if isinstance(c, PathCut):
+                # A path filters on every level it names, not just its top: an aggregate
+                # lacking a deeper level of the path cannot answer it.
+                role = self.cube.role(c.dimension).name
+                filters |= {f"{role}.{lv}" for lv in _path_levels(self.cube, c)}
+            else:
+                filters.add(_cut_level(self.cube, c))
         filters |= {c.ref.name for c in self.conditions}
         reads = {r.name for r in refs}
         for m in self.measures:
