@@ -9,18 +9,11 @@ from decimal import Decimal
 import pytest
 
 from tests.mini_sources import DAY2, DAY3, ERP_DAY2, execute
+from tests.snapshots import query
 from warehouse.load import run_load
 from warehouse.publish import SnapshotStore
 
 D1, D2, D3 = date(2025, 3, 10), date(2025, 3, 11), date(2025, 3, 12)
-
-
-def query(home, sql, params=None):
-    con = SnapshotStore(home).connect()
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def core_fingerprint(home) -> dict[str, str]:

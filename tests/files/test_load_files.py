@@ -11,20 +11,13 @@ from decimal import Decimal
 import pytest
 
 from tests.files.helpers import GOOD_ROWS, csv_text, drop
+from tests.snapshots import query
 from warehouse.errors import LoadError
 from warehouse.load import run_load
 from warehouse.publish import SnapshotStore
 
 D1, D2, D3 = date(2025, 3, 10), date(2025, 3, 11), date(2025, 3, 12)
 SOURCE = "test_people"
-
-
-def query(home, sql, params=None):
-    con = SnapshotStore(home).connect()
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def landing(home):

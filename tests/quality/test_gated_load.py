@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from tests.mini_sources import DAY2, DAY3, execute
+from tests.snapshots import query
 from warehouse.errors import LoadError
 from warehouse.load import run_load
 from warehouse.publish import SnapshotStore
@@ -23,14 +24,6 @@ QUANTITY = "expect_column_values_to_be_between(quantity)"
 # Line 6: a 150% discount (the suite allows 0..100).
 BAD_LINE = ("INSERT INTO t.sales_order_lines VALUES (6, 1000, 3, 501, 1, 19.90, 150, 0.00, "
             "'2025-03-10 12:00:00', '2025-03-10 12:00:00', false)")
-
-
-def query(home, sql, params=None):
-    con = SnapshotStore(home).connect()
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def own_suites(tmp_path, monkeypatch):
