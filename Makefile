@@ -28,7 +28,7 @@ test: install
 bench: install
 	$(BIN)/python -m bench.full_load
 
-BSL_VENV ?= /work/bsl-venv
+BSL_VENV ?= .venv-bsl
 
 bench-ssb: install
 	$(BIN)/python -m bench.ssb --sf 1

@@ -31,7 +31,9 @@ from warehouse.cube import CubeEngine
 from warehouse.cube.agg.build import build_aggregates
 from warehouse.cube.agg.navigate import AggregatePicker, built_aggregates
 
-PEER_PYTHON = Path(os.environ.get("CRMWH_BSL_VENV", "/work/bsl-venv")) / "bin" / "python"
+# The peer lives in its own venv (`make bench-ssb-peer`), beside the project's .venv.
+PEER_PYTHON = Path(os.environ.get("CRMWH_BSL_VENV")
+                   or Path(__file__).resolve().parents[2] / ".venv-bsl") / "bin" / "python"
 RUNNER = Path(__file__).resolve().parent / "bsl_runner.py"
 
 

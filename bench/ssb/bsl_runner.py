@@ -1,6 +1,6 @@
 """Run the 13 SSB queries through boring-semantic-layer (ibis) in its own venv; print JSON.
 
-    /work/bsl-venv/bin/python bench/ssb/bsl_runner.py SSB_FILE RUNS QUERIES_JSON
+    .venv-bsl/bin/python bench/ssb/bsl_runner.py SSB_FILE RUNS QUERIES_JSON
 
 Runs in the peer venv (bench/ssb/requirements-bsl.txt), never in the project's: it imports only
 the standard library, ibis and boring_semantic_layer. QUERIES_JSON holds the cube form of each
