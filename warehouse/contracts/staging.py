@@ -38,6 +38,15 @@ def load_staging(path: Path) -> StagingModel:
     return parse(StagingModel, path)
 
 
+def _entity(staging: StagingModel, name: str, where: str) -> Entity:
+    """The staging entity a table or file family feeds, or an error naming where it is asked for."""
+    entity = staging.entities.get(name)
+    if entity is None:
+        raise ContractError(f"{where}.stage: unknown staging entity {name!r}; "
+                            f"known: {', '.join(sorted(staging.entities))}")
+    return entity
+
+
 def check_mappings(staging: StagingModel, sources: dict[str, Source]) -> None:
     """Every source table feeds a known entity, and every entity column has a source expression."""
     for source in sources.values():
@@ -46,10 +55,7 @@ def check_mappings(staging: StagingModel, sources: dict[str, Source]) -> None:
             continue
         for table in source.tables.values():
             where = f"{source.path}: tables.{table.name}"
-            entity = staging.entities.get(table.stage)
-            if entity is None:
-                raise ContractError(f"{where}.stage: unknown staging entity {table.stage!r}; "
-                                    f"known: {', '.join(sorted(staging.entities))}")
+            entity = _entity(staging, table.stage, where)
             for target in table.mapping:
                 if target not in entity.columns:
                     raise ContractError(f"{where}.mapping.{target}: entity {table.stage!r} "
@@ -66,10 +72,7 @@ def check_file_columns(staging: StagingModel, source: FileSource) -> None:
     """Each family feeds a known entity with known columns; uncovered columns must be nullable."""
     for family in source.files.values():
         where = f"{source.path}: files.{family.name}"
-        entity = staging.entities.get(family.stage)
-        if entity is None:
-            raise ContractError(f"{where}.stage: unknown staging entity {family.stage!r}; "
-                                f"known: {', '.join(sorted(staging.entities))}")
+        entity = _entity(staging, family.stage, where)
         for column in family.columns:
             if column not in entity.columns:
                 raise ContractError(f"{where}.columns.{column}: entity {family.stage!r} has no "
