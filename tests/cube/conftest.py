@@ -33,6 +33,14 @@ def _home(tmp_path_factory, name: str, mp: pytest.MonkeyPatch):
     return home
 
 
+def _open_engine(home, cube_model) -> CubeEngine:
+    """The served snapshot's engine, with the session's model and its home for the tests."""
+    engine = CubeEngine.open(home)
+    engine.model = cube_model
+    engine.home = home
+    return engine
+
+
 @pytest.fixture(scope="session")
 def demo_wh(tmp_path_factory, cube_model):
     from warehouse.demo import advance_demo, init_demo
@@ -45,9 +53,7 @@ def demo_wh(tmp_path_factory, cube_model):
     advance_demo(home, days=2)
     for i in (1, 2):
         run_load(home, AS_OF + timedelta(days=i))
-    engine = CubeEngine.open(home)
-    engine.model = cube_model
-    engine.home = home
+    engine = _open_engine(home, cube_model)
     yield engine
     engine.close()
     mp.undo()
@@ -67,9 +73,7 @@ def mini_wh(tmp_path_factory, cube_model):
     execute(crm, *DAY2)
     execute(erp, *ERP_DAY2)
     run_load(home, date(2025, 3, 11))
-    engine = CubeEngine.open(home)
-    engine.model = cube_model
-    engine.home = home
+    engine = _open_engine(home, cube_model)
     yield engine
     engine.close()
     mp.undo()
