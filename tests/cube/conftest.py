@@ -46,17 +46,18 @@ def demo_wh(tmp_path_factory, cube_model):
     from warehouse.demo import advance_demo, init_demo
     from warehouse.load import run_load
 
-    mp = pytest.MonkeyPatch()
-    home = _home(tmp_path_factory, "cube-demo", mp)
-    init_demo(home, scale=0.1, seed=11, as_of=AS_OF)
-    run_load(home, AS_OF)
-    advance_demo(home, days=2)
-    for i in (1, 2):
-        run_load(home, AS_OF + timedelta(days=i))
+    # The environment is set only while building: a session fixture that left CRMWH_* set
+    # would reach every later test module (the demo tests once advanced these sources).
+    with pytest.MonkeyPatch.context() as mp:
+        home = _home(tmp_path_factory, "cube-demo", mp)
+        init_demo(home, scale=0.1, seed=11, as_of=AS_OF)
+        run_load(home, AS_OF)
+        advance_demo(home, days=2)
+        for i in (1, 2):
+            run_load(home, AS_OF + timedelta(days=i))
     engine = _open_engine(home, cube_model)
     yield engine
     engine.close()
-    mp.undo()
 
 
 @pytest.fixture(scope="session")
@@ -64,16 +65,15 @@ def mini_wh(tmp_path_factory, cube_model):
     from tests.mini_sources import DAY2, ERP_DAY2, execute, make_sources
     from warehouse.load import run_load
 
-    mp = pytest.MonkeyPatch()
-    home = _home(tmp_path_factory, "cube-mini", mp)
-    crm, erp = make_sources(home.sources)
-    mp.setenv("CRMWH_CRM_URL", crm)
-    mp.setenv("CRMWH_ERP_URL", erp)
-    run_load(home, date(2025, 3, 10))
-    execute(crm, *DAY2)
-    execute(erp, *ERP_DAY2)
-    run_load(home, date(2025, 3, 11))
+    with pytest.MonkeyPatch.context() as mp:
+        home = _home(tmp_path_factory, "cube-mini", mp)
+        crm, erp = make_sources(home.sources)
+        mp.setenv("CRMWH_CRM_URL", crm)
+        mp.setenv("CRMWH_ERP_URL", erp)
+        run_load(home, date(2025, 3, 10))
+        execute(crm, *DAY2)
+        execute(erp, *ERP_DAY2)
+        run_load(home, date(2025, 3, 11))
     engine = _open_engine(home, cube_model)
     yield engine
     engine.close()
-    mp.undo()
