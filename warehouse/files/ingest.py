@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from warehouse.clean.compile import compile_family, ensure_reference_tables
+from warehouse.clean.compile import compile_family, ensure_reference_tables, repetitive_columns
 from warehouse.config import Home
 from warehouse.contracts.files import FileFamily, FileSource
 from warehouse.contracts.staging import Entity, StagingModel
@@ -125,7 +125,7 @@ def _stage(con: duckdb.DuckDBPyConnection, source: FileSource, family: FileFamil
            entity: Entity, file_name: str, load_id: str, ragged: list[Ragged], *,
            keep_keys: bool = False) -> TableCounts:
     ensure_reference_tables(con, family)
-    compiled = compile_family(family, file_name)
+    compiled = compile_family(family, file_name, repetitive_columns(con, family))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {CLEAN_TABLE} AS {compiled.select}")
     drop_raw(con)
     dup = _flag_conflicting_keys(con, family, file_name)
