@@ -25,6 +25,7 @@ class Compiled:
     select: str                    # SELECT over _file_raw r
     problems: tuple[str, ...]      # problem column names in that SELECT
     raw_json: str                  # the row as the file had it, as JSON (over the SELECT as r)
+    raw_json_of_file: str          # the same JSON over _file_raw itself (alias f)
 
 
 def origin_sql(spec: FileColumn, file_name: str) -> str:
@@ -119,11 +120,14 @@ def compile_family(family: FileFamily, file_name: str,
             problem_cols.append(f"_problem_{i}")
     select = ", ".join(["l._file_row AS _file_row", *columns, *problems,
                         *(f"l.{alias}" for _, alias in raws)])
-    pairs = ", ".join(f"{lit(c)}, r.{alias}" for c, alias in raws)
-    raw_json = (f"json_object('_file', {lit(file_name)}, '_file_row', r._file_row"
-                f"{', ' + pairs if pairs else ''})")
-    return Compiled(f"SELECT {select} FROM ({sql}) l",
-                    tuple(problem_cols), raw_json)
+    return Compiled(f"SELECT {select} FROM ({sql}) l", tuple(problem_cols),
+                    _raw_json(file_name, "r", [(c, alias) for c, alias in raws]),
+                    _raw_json(file_name, "f", [(c, q(c)) for c in family.file_columns]))
+
+
+def _raw_json(file_name: str, alias: str, columns: list[tuple[str, str]]) -> str:
+    pairs = "".join(f", {lit(c)}, {alias}.{ref}" for c, ref in columns)
+    return f"json_object('_file', {lit(file_name)}, '_file_row', {alias}._file_row{pairs})"
 
 
 def _layers(sql: str, specs: list[tuple[int, FileColumn]]) -> str:
