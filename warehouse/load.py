@@ -171,9 +171,12 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
                                         business_date=business_date)
         say("resolve identities: " + resolve_identities(con, load_id=load_id).note)
         for name, c in changes.items():
-            con.execute("INSERT OR REPLACE INTO meta.table_changes VALUES (?, ?, ?, ?, ?, ?, ?)",
+            con.execute("INSERT OR REPLACE INTO meta.table_changes (load_id, table_name, "
+                        "rows_before, rows_deleted, rows_inserted, rows_updated, rows_after, "
+                        "columns_updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [load_id, f"core.{name}", c.rows_before, c.rows_deleted,
-                         c.rows_inserted, c.rows_updated, c.rows_after])
+                         c.rows_inserted, c.rows_updated, c.rows_after,
+                         sorted(c.columns_updated)])
         say("cube views")
         create_cube_views(con)  # schema `cubes`: one view per cube, inside the snapshot
         say("cube aggregates")

@@ -222,7 +222,8 @@ def loaded(world, tmp_path):
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute("CREATE TABLE meta.table_changes (load_id VARCHAR, table_name VARCHAR, "
                 "rows_before BIGINT, rows_deleted BIGINT, rows_inserted BIGINT, "
-                "rows_updated BIGINT, rows_after BIGINT)")
+                "rows_updated BIGINT, rows_after BIGINT, columns_updated VARCHAR[], "
+                "PRIMARY KEY (load_id, table_name))")
     first = build_aggregates(con, model, aggregates, load_id="L1")
     assert {r.mode for r in first} == {"full"}
     yield con, model, aggregates
@@ -276,10 +277,46 @@ def test_unchanged_load_rebuilds_nothing(loaded):
     assert {r.mode for r in results if r.partitions_rebuilt is not None} == {"unchanged"}
 
 
+def _record_in_place_change(con, table: str, columns: list[str] | None) -> None:
+    con.execute("INSERT OR REPLACE INTO meta.table_changes (load_id, table_name, rows_before, "
+                "rows_deleted, rows_inserted, rows_updated, rows_after, columns_updated) "
+                "VALUES ('L2', ?, 1, 0, 0, 1, 1, ?)", [table, columns])
+
+
+def test_dimension_change_in_a_column_no_aggregate_keeps_rebuilds_nothing(loaded):
+    con, model, aggregates = loaded
+    con.execute("UPDATE customer SET c_phone = '00-000' WHERE c_custkey = 7")
+    _record_in_place_change(con, "main.customer", ["c_phone"])
+    results = build_aggregates(con, model, aggregates, load_id="L2")
+    assert {r.mode for r in results if r.partitions_rebuilt is not None} == {"unchanged"}
+
+
+def test_dimension_with_load_ids_rebuilds_only_its_changed_members_partitions(loaded):
+    """A type-1 correction of a kept attribute, in a dimension stamped with _load_id: the
+    partitions holding the changed customer's facts are rebuilt, not the whole table."""
+    con, model, aggregates = loaded
+    con.execute("ALTER TABLE customer ADD COLUMN _load_id VARCHAR DEFAULT 'L1'")
+    con.execute("UPDATE customer SET c_nation = 'PERU', _load_id = 'L2' WHERE c_custkey = 7")
+    _record_in_place_change(con, "main.customer", ["c_nation", "_load_id"])
+    results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
+    month_nation = results["ssb.t_month_nation"]
+    assert month_nation.mode == "incremental", month_nation
+    agg = next(a for aggs in aggregates.values() for a in aggs
+               if a.label == "ssb.t_month_nation")
+    partition = layout_of(model.cube(agg.cube), agg).partition
+    total = con.execute(f"SELECT count(DISTINCT {partition}) FROM {agg.table}").fetchone()[0]
+    assert 0 < month_nation.partitions_rebuilt < total, month_nation
+    assert results["ssb.flight2"].mode == "unchanged"
+    for aggs in aggregates.values():
+        for agg in aggs:
+            assert table_rows(con, agg.table) == full_rows(con, model, agg), agg.label
+
+
 def test_dimension_changed_in_place_forces_full_rebuild(loaded):
+    """The test's customer table has no _load_id to tell the changed members by: in full."""
     con, model, aggregates = loaded
     con.execute("UPDATE customer SET c_nation = 'PERU' WHERE c_custkey = 7")
-    con.execute("INSERT INTO meta.table_changes VALUES ('L2', 'main.customer', 1, 0, 0, 1, 1)")
+    _record_in_place_change(con, "main.customer", ["c_nation"])
     results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
     assert results["ssb.t_month_nation"].mode == "full"
     assert "main.customer" in results["ssb.t_month_nation"].reason

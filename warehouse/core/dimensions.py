@@ -7,7 +7,7 @@ Surrogate keys are assigned in (natural key, valid_from) order, so reruns give t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
@@ -38,6 +38,10 @@ class ChangeCounts:
     rows_updated: int = 0
     rows_deleted: int = 0
     rows_after: int = 0
+    # Columns some existing row now holds a different value in (type-1 overwrites, closed
+    # versions, completed inferred members): what readers of old rows, such as aggregate
+    # tables, must know to tell whether they went stale.
+    columns_updated: set[str] = field(default_factory=set)
 
 
 def create_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension) -> None:
@@ -61,6 +65,15 @@ def _hash(cols: tuple[str, ...] | list[str], alias: str) -> str:
     if not cols:
         return "0::UBIGINT"
     return f"hash({', '.join(f'{alias}.{q(c)}' for c in cols)})"
+
+
+def _differing(con: duckdb.DuckDBPyConnection, table: str, nk: str, columns: list[str],
+               where: str) -> set[str]:
+    """Which of `columns` differ between _dim_src and the rows the coming UPDATE will touch."""
+    tests = ", ".join(f"bool_or(s.{q(c)} IS DISTINCT FROM d.{q(c)})" for c in columns)
+    row = con.execute(f"SELECT {tests} FROM _dim_src s JOIN {table} d ON d.{nk} = s.{nk} "
+                      f"WHERE {where}").fetchone()
+    return {c for c, changed in zip(columns, row, strict=True) if changed}
 
 
 def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, *,
@@ -87,6 +100,9 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
         f"FROM _dim_src s WHERE d.{nk} = s.{nk} AND d.is_inferred"
     ).fetchone()[0]
     counts.rows_updated += updated
+    if updated:
+        counts.columns_updated.update(c for c in cols if c != dim.natural_key)
+        counts.columns_updated.add("is_inferred")
 
     # 2. Type-2 changes: close the current version, open a new one from the change time.
     if dim.type2:
@@ -102,6 +118,8 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
             f"_load_id = {lit(load_id)} FROM _dim_t2 t WHERE d.{sk} = t._old_sk"
         ).fetchone()[0]
         counts.rows_updated += closed
+        if closed:
+            counts.columns_updated.update(("valid_to", "is_current"))
         next_key = _next_key(con, table, sk)
         inserted = con.execute(
             f"INSERT INTO {table} SELECT {next_key} + row_number() OVER "
@@ -116,6 +134,7 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
     if overwrite:
         diff = f"{_hash(overwrite, 's')} <> {_hash(overwrite, 'd')}"
         set_t1 = ", ".join(f"{q(c)} = s.{q(c)}" for c in overwrite)
+        counts.columns_updated |= _differing(con, table, nk, overwrite, diff)
         counts.rows_updated += con.execute(
             f"UPDATE {table} d SET {set_t1}, _load_id = {lit(load_id)} FROM _dim_src s "
             f"WHERE d.{nk} = s.{nk} AND {diff}"
@@ -123,6 +142,9 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
     if dim.type2:
         # A type-2 change dated at or before the current version's start is a correction.
         set_t2 = ", ".join(f"{q(c)} = s.{q(c)}" for c in dim.type2)
+        counts.columns_updated |= _differing(
+            con, table, nk, list(dim.type2),
+            f"d.is_current AND {_hash(dim.type2, 's')} <> {_hash(dim.type2, 'd')}")
         counts.rows_updated += con.execute(
             f"UPDATE {table} d SET {set_t2}, _load_id = {lit(load_id)} FROM _dim_src s "
             f"WHERE d.{nk} = s.{nk} AND d.is_current AND "
