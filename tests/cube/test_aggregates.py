@@ -9,6 +9,7 @@ distinct-count measures.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 
 import pytest
@@ -230,19 +231,54 @@ def loaded(world, tmp_path):
     con.close()
 
 
-def simulate_load(con) -> None:
+def test_delta_merge_equals_full_rebuild(loaded):
+    """The load keeps the fact rows it deleted: every aggregate is merged from the deltas
+    (sums, counts, averages, min/max, filtered and distinct-count measures), including a
+    deleted maximum nothing replaces (its groups are recomputed) and a month emptied of rows,
+    and ends equal to a full rebuild."""
+    con, model, aggregates = loaded
+    replaced = "_replaced_lineorder_facts"
+    con.execute(f"CREATE TEMP TABLE {replaced} AS SELECT * FROM lineorder_facts LIMIT 0")
+    simulate_load(con, keep_deleted=replaced)
+    top = ("lo_extendedprice = (SELECT max(lo_extendedprice) FROM lineorder WHERE "
+           "lo_orderdate BETWEEN DATE '1996-01-01' AND DATE '1996-01-31')")
+    con.execute(f"INSERT INTO {replaced} SELECT * FROM lineorder_facts WHERE {top}")
+    con.execute(f"DELETE FROM lineorder WHERE {top}")
+    gone = "lo_orderdate BETWEEN DATE '1993-07-01' AND DATE '1993-07-31'"
+    con.execute(f"INSERT INTO {replaced} SELECT * FROM lineorder_facts WHERE {gone}")
+    con.execute(f"DELETE FROM lineorder WHERE {gone}")
+    results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
+    recomputed = 0
+    for aggs in aggregates.values():
+        for agg in aggs:
+            result = results[agg.label]
+            if layout_of(model.cube(agg.cube), agg).partition is not None:
+                assert "merged from L2" in result.reason and result.mode == "incremental", result
+                assert result.partitions_rebuilt == 0, result      # the deltas were exact
+                recomputed += int(re.search(r"\((\d+) recomputed", result.reason).group(1))
+            assert table_rows(con, agg.table) == full_rows(con, model, agg), agg.label
+    assert recomputed > 0       # the deleted maximum was the extreme of some groups
+
+
+def simulate_load(con, keep_deleted: str | None = None) -> None:
     """What a nightly load does to a fact: replace affected keys, stamped with the load id.
     Recent orders change (some move to another date, some get a new revenue), rows of one old
     month are deleted outright (nothing new lands there: only its row count tells), and new
     orders arrive."""
+    def delete(condition: str) -> None:
+        if keep_deleted:    # what the nightly load keeps of the rows it deletes from a fact
+            con.execute(f"INSERT INTO {keep_deleted} SELECT * FROM lineorder_facts "
+                        f"WHERE {condition}")
+        con.execute(f"DELETE FROM lineorder WHERE {condition}")
+
     recent = "lo_orderdate >= DATE '1998-05-01' AND lo_orderkey % 7 = 1"
     con.execute(f"CREATE TEMP TABLE moved AS SELECT * FROM lineorder WHERE {recent}")
-    con.execute(f"DELETE FROM lineorder WHERE {recent}")
+    delete(recent)
     con.execute("INSERT INTO lineorder SELECT * REPLACE (lo_orderdate + INTERVAL 20 DAY AS "
                 "lo_orderdate, lo_revenue + 1 AS lo_revenue, 'L2' AS _load_id) FROM moved "
                 "WHERE lo_linenumber <= 2")
-    con.execute("DELETE FROM lineorder WHERE lo_orderdate BETWEEN DATE '1995-03-01' AND "
-                "DATE '1995-03-31' AND lo_orderkey % 5 = 0")
+    delete("lo_orderdate BETWEEN DATE '1995-03-01' AND DATE '1995-03-31' "
+           "AND lo_orderkey % 5 = 0")
     con.execute("INSERT INTO lineorder SELECT * REPLACE (lo_orderkey + 10000000 AS lo_orderkey, "
                 "lo_orderdate + INTERVAL 10 DAY AS lo_orderdate, 'L2' AS _load_id) "
                 "FROM lineorder WHERE lo_orderdate BETWEEN DATE '1998-06-01' AND DATE '1998-06-30'")

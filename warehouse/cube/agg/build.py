@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import duckdb
 from sqlglot import exp
 
+from warehouse.core.facts import replaced_rows_table
+from warehouse.cube.agg.delta import DeltaNotApplicable, apply_delta, replaced_available
 from warehouse.cube.agg.layout import ROWS, Layout, layout_of
 from warehouse.cube.agg.spec import Aggregate
 from warehouse.cube.model import CubeModel, Role
@@ -88,9 +90,7 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
         mode = "full" if reason else "incremental"
     if mode == "incremental":
         try:
-            parts = _rebuild_partitions(con, cube, layout, load_id or "", stale)
-            mode = "incremental" if parts else "unchanged"
-            reason = f"{parts} partition(s) of {layout.partition} touched by {load_id}"
+            mode, reason, parts = _refresh(con, cube, layout, load_id or "", stale)
         except (duckdb.ConversionException, duckdb.OutOfRangeException):
             reason = "a partial sum outgrew DECIMAL(18): rebuilt with DECIMAL(38) sums"
             layout = layout_of(cube, agg, narrow=False)
@@ -114,6 +114,38 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
                 [agg.cube, agg.name, agg.table, definition, rows, layout.partition, load_id,
                  mode, parts, reason, duration])
     return BuildResult(agg.label, agg.table, mode, reason, rows, parts, duration)
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
+             stale: list[Role]) -> tuple[str, str, int]:
+    """(mode, reason, partitions rebuilt) of an incremental refresh: merged from the fact's
+    deltas where that is exact, else by rebuilding the touched partitions."""
+    replaced = _replaced_rows(con, cube.fact)
+    why_not = ("its dimensions changed kept attributes in place" if stale
+               else "no record of the rows this load deleted from the fact" if not replaced
+               else "")
+    if not why_not:
+        try:
+            groups, recomputed = apply_delta(con, cube, layout, _table(layout.aggregate),
+                                             load_id, replaced)
+        except DeltaNotApplicable as exc:
+            why_not = str(exc)
+        else:
+            # The safety net: partitions whose row count still disagrees with the fact.
+            parts = _rebuild_partitions(con, cube, layout, load_id, stamped=False)
+            return ("incremental" if groups or parts else "unchanged",
+                    f"{groups} group(s) merged from {load_id}'s fact changes ({recomputed} "
+                    f"recomputed from the fact); {parts} partition(s) rebuilt", parts)
+    parts = _rebuild_partitions(con, cube, layout, load_id, stale)
+    return ("incremental" if parts else "unchanged",
+            f"{parts} partition(s) of {layout.partition} touched by {load_id} "
+            f"(not merged from deltas: {why_not})", parts)
+
+
+def _replaced_rows(con: duckdb.DuckDBPyConnection, fact: str) -> str | None:
+    """The temp table of rows this load deleted from `fact`, when this connection ran it."""
+    replaced = replaced_rows_table(fact.rpartition(".")[2])
+    return replaced if replaced_available(con, replaced) else None
 
 
 def _create(con: duckdb.DuckDBPyConnection, agg: Aggregate, select: exp.Select) -> None:
@@ -200,9 +232,10 @@ def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool
 
 
 def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
-                        stale: list[Role] = ()) -> int:
+                        stale: list[Role] = (), *, stamped: bool = True) -> int:
     """Replace the aggregate rows of partitions touched by this load, or holding facts of
-    members of `stale` dimensions changed in place by it; returns how many."""
+    members of `stale` dimensions changed in place by it, or (always) whose row count
+    disagrees with the fact's; returns how many. `stamped=False`: the count test only."""
     part_expr = layout.groups[layout.partition]
     part_role = layout.partition_ref.role
     from_fact = exp.select(exp.alias_(part_expr.copy(), "p", quoted=True)).from_(
@@ -220,18 +253,21 @@ def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, lo
             exp.column(LOAD_ID, quoted=True).eq(exp.Placeholder(this="1")))
         touched_rows = exp.or_(touched_rows, exp.column(role.fact_key, table="f", quoted=True)
                                .isin(query=changed))
-    stamped = from_fact.where(touched_rows, copy=True)
+    stamped_rows = from_fact.where(touched_rows, copy=True)
     counts = exp.select("p", exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True)).from_(
         exp.Subquery(this=from_fact, alias=exp.TableAlias(this=exp.to_identifier("x")))
     ).group_by("p")
     table = _table(layout.aggregate)
     part = q(layout.partition)
+    touched_by_load = (f"SELECT DISTINCT p FROM ({stamped_rows.sql('duckdb')}) s UNION "
+                       if stamped else "")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _agg_touched AS "
-        f"SELECT DISTINCT p FROM ({stamped.sql('duckdb')}) s UNION "
+        f"{touched_by_load}"
         f"SELECT coalesce(a.p, b.p) FROM ({counts.sql('duckdb')}) a FULL JOIN "
         f"(SELECT {part} AS p, sum({q(ROWS)}) AS n FROM {table} GROUP BY ALL) b "
-        f"ON a.p IS NOT DISTINCT FROM b.p WHERE a.n IS DISTINCT FROM b.n", [load_id])
+        f"ON a.p IS NOT DISTINCT FROM b.p WHERE a.n IS DISTINCT FROM b.n",
+        [load_id] if stamped else [])
     touched = con.execute("SELECT count(*) FROM _agg_touched").fetchone()[0]
     if touched:
         in_touched = f"{part} IN (SELECT p FROM _agg_touched) OR ({part} IS NULL AND " \
