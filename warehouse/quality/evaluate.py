@@ -77,7 +77,8 @@ def _check_columns(con: duckdb.DuckDBPyConnection, suite: Suite, target: Target)
 def _row_predicates(con, suite: Suite, target: Target, params: sql.Params,
                     row_level: list[Expectation]) -> None:
     """One scan: every failing (row, expectation) pair of the predicate types into HITS."""
-    checks = [(e, sql.ROW_CHECKS[e.type](e, params, target.universe))
+    rows = sql.Rows(target.universe, target.scope)
+    checks = [(e, sql.ROW_CHECKS[e.type](e, params, rows))
               for e in row_level if e.type in sql.ROW_CHECKS]
     if not checks:
         return
