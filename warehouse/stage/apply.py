@@ -162,11 +162,16 @@ def _append(con: duckdb.DuckDBPyConnection, load_id: str, source: Source, table:
               f"_watermark, _deleted, _row_hash, _file, _file_row FROM {q(rows)}")
     current = current_table(entity_name)
     if replace:
+        # Found by rowid: the key columns alone are scanned to find the replaced rows, and
+        # only those rows are read whole (a semi-join SELECT * read every column of the table).
         join = " AND ".join(f"cur.{q(k)} = n.{q(k)}" for k in key)
-        replaced = f"WHERE EXISTS (SELECT 1 FROM {q(rows)} n WHERE {join})"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _replaced_rids AS SELECT cur.rowid AS _rid "
+                    f"FROM {current} cur SEMI JOIN {q(rows)} n ON {join}")
+        replaced = "WHERE rowid IN (SELECT _rid FROM _replaced_rids)"
         con.execute(f"INSERT INTO {superseded_table(entity_name)} "
-                    f"SELECT * FROM {current} cur {replaced}")
-        con.execute(f"DELETE FROM {current} cur {replaced}")
+                    f"SELECT * FROM {current} {replaced}")
+        con.execute(f"DELETE FROM {current} {replaced}")
+        con.execute("DROP TABLE _replaced_rids")
     con.execute(f"INSERT INTO {current} {select}")
 
 
@@ -187,6 +192,8 @@ def _tombstone_missing(con: duckdb.DuckDBPyConnection, load_id: str, source: Sou
         f"{current_table(entity_name)} WHERE NOT _deleted AND ({scope}) "
         f"EXCEPT SELECT {keys} FROM {q(present)}"
     )
+    if con.execute("SELECT count(*) FROM _gone_keys").fetchone()[0] == 0:
+        return 0                          # the usual night: nothing gone, no row read whole
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _gone AS SELECT {cols}, cur._watermark, true AS _deleted, "
         f"hash({hash_args}, true) AS _row_hash, cur._file, cur._file_row "
