@@ -75,9 +75,11 @@ def _check_columns(con: duckdb.DuckDBPyConnection, suite: Suite, target: Target)
 
 
 def _row_predicates(con, suite: Suite, target: Target, params: sql.Params,
-                    row_level: list[Expectation]) -> None:
+                    row_level: list[Expectation], element_count: int) -> None:
     """One scan: every failing (row, expectation) pair of the predicate types into HITS."""
-    rows = sql.Rows(target.universe, target.scope)
+    rows = sql.Rows(target.universe, target.scope, few=any(
+        e.type in sql.LIVE_TABLE_CHECKS for e in row_level) and element_count * 2 < con.execute(
+        f"SELECT count(*) FROM {target.universe}").fetchone()[0])
     checks = [(e, sql.ROW_CHECKS[e.type](e, params, rows))
               for e in row_level if e.type in sql.ROW_CHECKS]
     if not checks:
@@ -134,7 +136,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, suite: Suite, target: Target,
     row_level = [e for e in suite.expectations if e.row_level]
     element_count = con.execute(f"SELECT count(*) FROM ({target.scope})").fetchone()[0]
     try:
-        _row_predicates(con, suite, target, params, row_level)
+        _row_predicates(con, suite, target, params, row_level, element_count)
     except duckdb.Error as exc:
         raise ContractError(f"{suite.path}: evaluating the row expectations failed: "
                             f"{str(exc).splitlines()[0]}") from exc

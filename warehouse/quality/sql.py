@@ -50,10 +50,12 @@ def value_sql(value: Any, params: Params) -> str:
 
 @dataclass(frozen=True)
 class Rows:
-    """The rows under test (`scope`, a SELECT) and the live table they belong to (`universe`)."""
+    """The rows under test (`scope`, a SELECT) and the live table they belong to (`universe`);
+    `few`: the rows under test are a small part of it (an incremental load)."""
 
     universe: str
     scope: str
+    few: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,14 +118,15 @@ def _not_regex(e: Expectation, p: Params, rows: Rows) -> RowCheck:
 
 
 def _unique_over(cols: list[str], rows: Rows) -> RowCheck:
-    """Rows whose values occur more than once in the universe (the whole live table). Only
-    the values the rows under test hold are counted: a probe of the live table, not a
-    GROUP BY over all of it, so a small load pays little on a big table."""
+    """Rows whose values occur more than once in the universe (the whole live table). When the
+    rows under test are few, only their values are counted: a probe of the live table, not a
+    GROUP BY over all of it."""
     names = ", ".join(q(c) for c in cols)
     match = " AND ".join(f"d.{q(c)} = r.{q(c)}" for c in cols)
     tested = " AND ".join(f"u.{q(c)} = t.{q(c)}" for c in cols)
-    dup = (f"(SELECT {', '.join(f'u.{q(c)}' for c in cols)} FROM {rows.universe} u SEMI JOIN "
-           f"(SELECT DISTINCT {names} FROM ({rows.scope})) t ON {tested} "
+    probe = (f" SEMI JOIN (SELECT DISTINCT {names} FROM ({rows.scope})) t ON {tested}"
+             if rows.few else "")
+    dup = (f"(SELECT {', '.join(f'u.{q(c)}' for c in cols)} FROM {rows.universe} u{probe} "
            f"GROUP BY ALL HAVING count(*) > 1)")
     value = " || '|' || ".join(f"coalesce({_text('r.' + q(c))}, 'NULL')" for c in cols)
     return RowCheck(f"EXISTS (SELECT 1 FROM {dup} d WHERE {match})", value)
@@ -156,6 +159,10 @@ ROW_CHECKS: dict[str, Callable[[Expectation, Params, Rows], RowCheck]] = {
     "expect_compound_columns_to_be_unique": _compound_unique,
     "expect_column_pair_values_a_to_be_greater_than_b": _pair_greater,
 }
+
+
+# Row checks that read the live table beyond the rows under test.
+LIVE_TABLE_CHECKS = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
 
 
 def batch_query(e: Expectation, scope: str) -> str:
