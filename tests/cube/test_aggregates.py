@@ -391,6 +391,12 @@ def test_nightly_load_builds_and_engine_uses_sales_aggregates(demo_wh):
     last_load = engine.con.execute("SELECT max(load_id) FROM meta.loads").fetchone()[0]
     assert all(b[2] == last_load and b[3] and b[4] > 0 for b in built), built
     assert {b[1] for b in built} <= {"full", "incremental", "unchanged"}
+    # After the incremental loads, merged from the fact's deltas, and equal to a full build.
+    assert all("merged from" in b[3] for b in built), built
+    from warehouse.cube.agg.spec import load_aggregates
+    from warehouse.cube.model import CUBES_DIR
+    for agg in load_aggregates(engine.model, CUBES_DIR)["sales"]:
+        assert table_rows(engine.con, agg.table) == full_rows(engine.con, engine.model, agg)
 
     query = make_query("sales", ["revenue", "customers"],
                        ["date.month", "customer.region"])

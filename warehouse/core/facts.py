@@ -52,15 +52,21 @@ def replaced_rows_table(fact_name: str) -> str:
     return f"_replaced_{fact_name}"
 
 
-def _delete_keeping_replaced(con: duckdb.DuckDBPyConnection, name: str, where: str) -> int:
-    """Delete the rows of fact `name` matching `where`, keeping them in a temp table. By rowid:
-    only the key columns are scanned to find them (DELETE ... RETURNING * read every column
-    of the whole table, 10x slower)."""
+def _delete(con: duckdb.DuckDBPyConnection, name: str, where: str,
+            keep: set[str] | None) -> int:
+    """Delete the rows of fact `name` matching `where`; with `keep`, those columns of the
+    deleted rows stay in a temp table. Found by rowid, so only the key columns are scanned to
+    find them and only the kept columns of those rows are read (DELETE ... RETURNING * read
+    every column of the whole table, 10x slower)."""
     table = f"core.{q(name)}"
+    if not keep:
+        con.execute(f"DROP TABLE IF EXISTS {replaced_rows_table(name)}")
+        return con.execute(f"DELETE FROM {table} WHERE {where}").fetchone()[0]
     con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_gone AS SELECT rowid AS _rid FROM {table} "
                 f"WHERE {where}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {replaced_rows_table(name)} AS SELECT * FROM "
-                f"{table} WHERE rowid IN (SELECT _rid FROM _fact_gone)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {replaced_rows_table(name)} AS SELECT "
+                f"{', '.join(q(c) for c in sorted(keep))} FROM {table} "
+                f"WHERE rowid IN (SELECT _rid FROM _fact_gone)")
     deleted = con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT _rid FROM _fact_gone)"
                           ).fetchone()[0]
     con.execute("DROP TABLE _fact_gone")
@@ -69,7 +75,9 @@ def _delete_keeping_replaced(con: duckdb.DuckDBPyConnection, name: str, where: s
 
 def update_fact(con: duckdb.DuckDBPyConnection, name: str, fact: Fact,
                 dims: dict[str, Dimension], *, load_id: str,
-                business_date: date) -> ChangeCounts:
+                business_date: date, keep_replaced: set[str] | None = None) -> ChangeCounts:
+    """Replace the fact rows of the keys this load affected. `keep_replaced`: columns to keep
+    of the deleted rows, in replaced_rows_table(name), for aggregate tables to subtract."""
     table = f"core.{q(name)}"
     counts = ChangeCounts(rows_before=con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     keys = ", ".join(q(k) for k in fact.key)
@@ -77,8 +85,8 @@ def update_fact(con: duckdb.DuckDBPyConnection, name: str, fact: Fact,
     if fact.kind == "periodic_snapshot":
         con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_rows AS {select}")
         period = q(fact.key[0])
-        counts.rows_deleted = _delete_keeping_replaced(
-            con, name, f"{period} IN (SELECT DISTINCT {period} FROM _fact_rows)")
+        counts.rows_deleted = _delete(
+            con, name, f"{period} IN (SELECT DISTINCT {period} FROM _fact_rows)", keep_replaced)
     elif counts.rows_before == 0:
         # An empty fact is rebuilt from the whole current state: every key is affected.
         con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_rows AS {select}")
@@ -93,8 +101,8 @@ def update_fact(con: duckdb.DuckDBPyConnection, name: str, fact: Fact,
                             narrowed={fact.driver: in_affected})
         con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_rows AS SELECT * FROM ({select}) s "
                     f"WHERE {in_affected}")
-        counts.rows_deleted = _delete_keeping_replaced(
-            con, name, f"({keys}) IN (SELECT ({keys}) FROM _fact_affected)")
+        counts.rows_deleted = _delete(
+            con, name, f"({keys}) IN (SELECT ({keys}) FROM _fact_affected)", keep_replaced)
     for lookup in fact.lookups.values():
         if lookup.inferred:
             add_inferred_members(

@@ -76,13 +76,15 @@ def apply_delta(con: duckdb.DuckDBPyConnection, cube: Cube, layout: Layout, tabl
         merged.append(f"CAST({value} AS {types[c]}) AS {q(c)}")
         if flag:
             recompute.append(flag)
-    rows = f"d.{q('m_' + ROWS)}"
-    recompute.append(f"coalesce(a.{q(ROWS)}, 0) < coalesce({rows}, 0)")  # deleted unseen rows
+    old_rows, minus_rows = f"coalesce(a.{q(ROWS)}, 0)", f"coalesce(d.{q('m_' + ROWS)}, 0)"
+    left = f"{old_rows} + coalesce(d.{q('p_' + ROWS)}, 0) - {minus_rows}"
+    # A group left with no rows is simply gone; one that lost rows it never had is recomputed.
+    unsure = " OR ".join(f"({r})" for r in recompute) or "false"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _agg_merged AS SELECT "
         f"{', '.join(f'd.{q(c)}' for c in groups)}, {', '.join(merged)}, "
-        f"coalesce({' OR '.join(f'({r})' for r in recompute)}, false) AS _recompute "
-        f"FROM _agg_delta d LEFT JOIN {table} a ON {same_group}")
+        f"{old_rows} < {minus_rows} OR ({left} > 0 AND coalesce({unsure}, true)) "
+        f"AS _recompute FROM _agg_delta d LEFT JOIN {table} a ON {same_group}")
     con.execute(f"DELETE FROM {table} a USING _agg_delta d WHERE {same_group}")
     columns = ", ".join(q(c) for c in (*groups, *kinds))
     con.execute(f"INSERT INTO {table} SELECT {columns} FROM _agg_merged "
