@@ -18,7 +18,7 @@ from sqlglot import exp
 from warehouse.cube.measure_sql import COMPONENTS, REAGGREGATE
 from warehouse.cube.model import Condition, Cube, LevelRef, Measure
 from warehouse.cube.query import Cut, PathCut, PointCut, RangeCut, SetCut
-from warehouse.cube.scope import Params, Scope, alias, coerce, col, select_from
+from warehouse.cube.scope import Params, Scope, alias, all_of, coerce, col, select_from
 from warehouse.cube.source import FactSource, Needs, SourcePicker
 from warehouse.errors import UserError
 
@@ -92,13 +92,13 @@ def cut_condition(scope: Scope, cut: Cut) -> exp.Expression:
         if cut.high is not None:
             high = coerce(cut.high, ref.level.key.dtype, ref.name)
             parts.append(exp.LTE(this=key.copy(), expression=scope.params.bind(high)))
-        cond = exp.and_(*parts) if parts else exp.true()
+        cond = all_of(parts) if parts else exp.true()
         return exp.Not(this=exp.Paren(this=cond)) if cut.invert else cond
     if isinstance(cut, PathCut):
         role = cube.role(cut.dimension)
         parts = [scope.condition(LevelRef(role, role.dimension.levels[name]), (value,))
                  for name, value in zip(_path_levels(cube, cut), cut.path, strict=False)]
-        cond = exp.and_(*parts)
+        cond = all_of(parts)
         return exp.Not(this=exp.Paren(this=cond)) if cut.invert else cond
     raise UserError(f"unknown cut {cut!r}")
 
@@ -139,7 +139,7 @@ def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select,
         where.append(segment)
     select = scope.from_clause(exp.Select(expressions=projections))
     if where:
-        select.set("where", exp.Where(this=exp.and_(*where)))
+        select.set("where", exp.Where(this=all_of(where)))
     extra = [time_value.copy()] if time_value is not None else []
     if part.sets is None:
         keys = list(chain.from_iterable(group_cols)) + extra

@@ -76,6 +76,27 @@ def qualify(expr: exp.Expression, alias: str, rename: dict[str, str] | None = No
     return expr.copy().transform(fix)
 
 
+def all_of(parts: list[exp.Expression]) -> exp.Expression:
+    """parts joined by AND, built in place (exp.and_ re-parses and copies every operand)."""
+    return _connect(exp.And, parts)
+
+
+def any_of(parts: list[exp.Expression]) -> exp.Expression:
+    """parts joined by OR, built in place."""
+    return _connect(exp.Or, parts)
+
+
+def _connect(kind: type[exp.Connector], parts: list[exp.Expression]) -> exp.Expression:
+    if len(parts) == 1:
+        return parts[0]
+    out: exp.Expression | None = None
+    for part in parts:
+        if isinstance(part, exp.Connector):
+            part = exp.Paren(this=part)
+        out = part if out is None else kind(this=out, expression=part)
+    return out
+
+
 def coerce(value: Any, dtype: str, where: str) -> Any:
     """A member value as the Python type of its column (CLI and SQL give strings)."""
     if value is None or not isinstance(value, str):
@@ -157,12 +178,12 @@ class Scope:
             parts.append(exp.In(this=key, expressions=[self.params.bind(v) for v in present]))
         if len(present) < len(typed):
             parts.append(exp.Is(this=key.copy(), expression=exp.Null()))
-        cond = exp.or_(*parts) if parts else exp.false()
+        cond = any_of(parts) if parts else exp.false()
         return exp.Not(this=exp.Paren(this=cond)) if invert else cond
 
     def conditions(self, conds: tuple[Condition, ...]) -> exp.Expression | None:
         parts = [self.condition(self.relevel(c.ref), c.values) for c in conds]
-        return exp.and_(*parts) if parts else None
+        return all_of(parts) if parts else None
 
     def relevel(self, ref: LevelRef) -> LevelRef:
         """The same level as seen from this scope's cube (drill-across conditions)."""

@@ -114,6 +114,9 @@ class AggregatePicker:
         self.built = built
         self.decisions: list[Decision] = []
         self._layouts: dict[str, tuple[Layout, str]] = {}
+        # (cube, needs) -> the verdict on every aggregate: fixed for this picker's built tables,
+        # and a serving engine asks the same questions all day.
+        self._verdicts: dict[tuple[str, Needs], list[tuple[Candidate, Layout]]] = {}
 
     @classmethod
     def from_connection(cls, con: duckdb.DuckDBPyConnection, model: CubeModel,
@@ -142,7 +145,11 @@ class AggregatePicker:
         return out
 
     def __call__(self, cube: Cube, needs: Needs) -> FactSource:
-        options = self.candidates(cube, needs)
+        key = (cube.name, needs)
+        options = self._verdicts.get(key)
+        if options is None:
+            options = self._verdicts[key] = self.candidates(cube, needs)
+            del_oldest(self._verdicts, 1024)
         usable = [(c, lay) for c, lay in options if c.usable]
         if usable:
             best, layout = min(usable, key=lambda o: (o[0].rows or 0, o[0].table))
@@ -156,6 +163,12 @@ class AggregatePicker:
         """Keep the latest decisions only: a serving engine compiles queries all day long."""
         self.decisions.append(decision)
         del self.decisions[:-64]
+
+
+def del_oldest(cache: dict, keep: int) -> None:
+    """Bound a dict used as a cache: drop its oldest entries beyond `keep`."""
+    for old in list(cache)[:max(0, len(cache) - keep)]:
+        del cache[old]
 
 
 def built_aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int]]:
