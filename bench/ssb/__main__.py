@@ -29,7 +29,7 @@ from warehouse import duck
 from warehouse.config import home
 from warehouse.cube import CubeEngine
 from warehouse.cube.agg.build import build_aggregates
-from warehouse.cube.agg.navigate import AggregatePicker, built_aggregates
+from warehouse.cube.agg.navigate import AggregatePicker
 
 # The peer lives in its own venv (`make bench-ssb-peer`), beside the project's .venv.
 PEER_PYTHON = Path(os.environ.get("CRMWH_BSL_VENV")
@@ -77,7 +77,7 @@ def main() -> None:
                                    "ORDER BY table_name").fetchall()]
     setup["aggregates_built_now"] = bool(stale or opts.rebuild_aggregates)
     setup["aggregates_build_s"] = round(sum(a["build_s"] for a in setup["aggregates"]), 1)
-    picker = AggregatePicker(model, aggs, built_aggregates(con))
+    picker = AggregatePicker.from_connection(con, model, aggs)
     base_engine = CubeEngine(con, model)
     agg_engine = CubeEngine(con, model, picker=picker)
 

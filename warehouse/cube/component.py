@@ -18,7 +18,7 @@ from sqlglot import exp
 from warehouse.cube.measure_sql import COMPONENTS, REAGGREGATE
 from warehouse.cube.model import Condition, Cube, LevelRef, Measure
 from warehouse.cube.query import Cut, PathCut, PointCut, RangeCut, SetCut
-from warehouse.cube.scope import Params, Scope, alias, all_of, coerce, col, select_from
+from warehouse.cube.scope import FACT, Params, Scope, alias, all_of, coerce, col, select_from
 from warehouse.cube.source import FactSource, Needs, SourcePicker
 from warehouse.errors import UserError
 
@@ -125,13 +125,14 @@ def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select,
         for i, cols in enumerate(group_cols):
             projections.append(alias(exp.Anonymous(this="GROUPING", expressions=[cols[0].copy()]),
                                      f"__g{i}"))
+    one_row = _one_row_each(part, scope, group_cols)
     time_value = None
     if part.semi is not None:
         over = part.semi.over
         time_value = scope.attr(over, over.dimension.time)
         projections.append(alias(time_value, "__t"))
     for measure in part.measures:
-        projections += _aggregates(scope, measure)
+        projections += _aggregates(scope, measure, one_row)
     where = [cut_condition(scope, c) for c in part.cuts]
     scope.required |= null_rejecting_roles(cube, part.cuts, part.conditions)
     segment = scope.conditions(part.conditions)
@@ -143,7 +144,7 @@ def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select,
     extra = [time_value.copy()] if time_value is not None else []
     if part.sets is None:
         keys = list(chain.from_iterable(group_cols)) + extra
-        if keys:
+        if keys and not one_row:
             select.set("group", exp.Group(expressions=[k.copy() for k in keys]))
     else:
         sets = [exp.Tuple(expressions=[c.copy() for i in s for c in group_cols[i]]
@@ -154,7 +155,61 @@ def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select,
     return select, source
 
 
-def _aggregates(scope: Scope, measure: Measure) -> list[exp.Expression]:
+# Measure types whose stored partial is the value itself when one table row is one answer row.
+AS_STORED = {"sum", "count", "min", "max", "avg"}
+
+
+def _one_row_each(part: Part, scope: Scope, group_cols: list[list[exp.Expression]]) -> bool:
+    """Whether each answer row is exactly one row of the aggregate table read: the query groups
+    by, or cuts to a single member, every column of the table's grain (or a level key that fixes
+    it). Then the stored partial aggregates are the answer: no GROUP BY, no re-aggregation."""
+    source = scope.source
+    if not source.grain or not group_cols or part.sets is not None or part.semi is not None:
+        return False
+    for m in part.measures:
+        if m.filter or m.type not in AS_STORED:
+            return False
+    fixed: set[str] = set()
+    for expr in chain.from_iterable(group_cols):
+        if not (isinstance(expr, exp.Column) and expr.table == FACT):
+            return False
+        fixed.add(expr.name)
+    for ref in _single_members(part):
+        key = scope.level_key(ref)
+        if isinstance(key, exp.Column) and key.table == FACT:
+            fixed.add(key.name)
+    grown = True
+    while grown:
+        before = len(fixed)
+        for key, deps in source.determines.items():
+            if key in fixed:
+                fixed.update(deps)
+        grown = len(fixed) > before
+    return set(source.grain) <= fixed
+
+
+def _single_members(part: Part) -> list[LevelRef]:
+    """Levels the query's cuts and segments hold to one (non-NULL) member."""
+    cube = part.cube
+    out = []
+    for cut in part.cuts:
+        if cut.invert:
+            continue
+        values = (cut.value,) if isinstance(cut, PointCut) else \
+            tuple(set(cut.values)) if isinstance(cut, SetCut) else ()
+        if len(values) == 1 and values[0] is not None:
+            out.append(cube.level(cut.level))
+        elif isinstance(cut, PathCut) and None not in cut.path:
+            role = cube.role(cut.dimension)
+            out += [LevelRef(role, role.dimension.levels[name])
+                    for name in _path_levels(cube, cut)]
+    out += [c.ref for c in part.conditions if len(c.values) == 1 and c.values[0] is not None]
+    return out
+
+
+def _aggregates(scope: Scope, measure: Measure, one_row: bool = False) -> list[exp.Expression]:
+    """A measure's components: aggregated over fact rows, re-aggregated from an aggregate
+    table's partials, or (one_row) those partials as stored, typed as their SUM would be."""
     out = []
     pre = scope.source.measures
     if measure.column is not None:
@@ -166,7 +221,14 @@ def _aggregates(scope: Scope, measure: Measure) -> list[exp.Expression]:
     flt = scope.conditions(measure.filter)
     for suffix, agg in COMPONENTS[measure.type]:
         name = measure.name + suffix
-        expr = REAGGREGATE[measure.type, suffix](col(pre[name], "f")) if name in pre else agg(value.copy())
+        if name not in pre:
+            expr = agg(value.copy())
+        elif one_row:
+            expr = col(pre[name], FACT)
+            if name in scope.source.sum_types:
+                expr = exp.Cast(this=expr, to=exp.DataType.build(scope.source.sum_types[name]))
+        else:
+            expr = REAGGREGATE[measure.type, suffix](col(pre[name], FACT))
         if flt is not None:
             expr = exp.Filter(this=expr, expression=exp.Where(this=flt.copy()))
         out.append(alias(expr, name))

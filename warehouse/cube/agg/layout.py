@@ -42,11 +42,29 @@ class Layout:
     partition_ref: LevelRef | None = None
     # aggregate column -> how its partial values roll up further (building from a finer table)
     rollup: dict[str, Callable[[exp.Expression], exp.Expression]] = field(default_factory=dict)
+    # key column of each kept level -> the other columns kept for it (its label and sort, its
+    # ancestors' keys, labels and sorts): what the key fixes when the hierarchy is strict.
+    dependents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sum_types: dict[str, str] = field(default_factory=dict)  # component -> type of its SUM
 
-    def source(self, rows: int | None = None) -> FactSource:
+    def source(self, rows: int | None = None, determined: frozenset[str] = frozenset()
+               ) -> FactSource:
+        """determined: key columns checked to fix their dependents in the built table."""
         label = self.aggregate.table + (f" ({rows:,} rows)" if rows is not None else "")
         return FactSource(self.aggregate.table, levels=dict(self.levels),
-                          measures=dict(self.measures), name=label)
+                          measures=dict(self.measures), name=label, grain=tuple(self.groups),
+                          determines={k: v for k, v in self.dependents.items() if k in determined},
+                          sum_types=dict(self.sum_types))
+
+    def determined_sql(self) -> str | None:
+        """One row: per kept level with dependents, whether its key fixes them in the table."""
+        checks = [exp.alias_(exp.EQ(
+            this=exp.Count(this=exp.Distinct(expressions=[_row([key])])),
+            expression=exp.Count(this=exp.Distinct(expressions=[_row([key, *deps])]))),
+            key, quoted=True) for key, deps in self.dependents.items() if deps]
+        if not checks:
+            return None
+        return exp.select(*checks).from_(table_expr(self.aggregate.table)).sql("duckdb")
 
     def select(self, cube: Cube, where: exp.Expression | None = None) -> exp.Select:
         """SELECT ... FROM fact JOIN dims GROUP BY ..., ordered by the kept levels (zone maps)."""
@@ -89,6 +107,25 @@ class Layout:
     def definition_hash(self, cube: Cube) -> str:
         """Changes whenever the table would be built differently (YAML, dimensions, fact)."""
         return hashlib.sha256(self.select(cube).sql("duckdb").encode()).hexdigest()[:16]
+
+
+def _row(columns: list[str]) -> exp.Expression:
+    """row(a, b): NULLs included, so count(DISTINCT row(...)) counts every combination."""
+    return exp.Anonymous(this="row", expressions=[exp.column(c, quoted=True) for c in columns])
+
+
+def sum_type(dtype: str | None) -> str | None:
+    """What DuckDB's SUM returns over a column of this type (None: not a summable type)."""
+    t = (dtype or "").upper()
+    found = re.fullmatch(r"DECIMAL\(\d+,\s*(\d+)\)", t)
+    if found:
+        return f"DECIMAL(38, {found.group(1)})"
+    if t in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+             "UINTEGER", "UBIGINT"}:
+        return "HUGEINT"
+    if t in {"FLOAT", "DOUBLE", "REAL"}:
+        return "DOUBLE"
+    return None
 
 
 def column_name(role: str, attr: str) -> str:
@@ -138,14 +175,18 @@ def layout_of(cube: Cube, agg: Aggregate, *, narrow: bool = True) -> Layout:
         return name
 
     for ref in agg.levels:
+        kept: list[str] = []
         for level in ancestors(ref):
             key = keep(ref.role, level.key)
+            kept.append(key)
             out.levels[f"{ref.role.name}.{level.name}"] = key
             for attr in (level.label, level.sort):
                 if attr is not None:
-                    keep(ref.role, attr)
+                    kept.append(keep(ref.role, attr))
             if out.partition is None and ref.role.dimension.time is not None and level is ref.level:
                 out.partition, out.partition_ref = key, ref
+        own = out.levels[ref.name]
+        out.dependents[own] = tuple(dict.fromkeys(c for c in kept if c != own))
     for m in agg.measures:
         if m.column is not None:
             value: exp.Expression = qualify(m.column, FACT)
@@ -173,6 +214,8 @@ def layout_of(cube: Cube, agg: Aggregate, *, narrow: bool = True) -> Layout:
             out.aggregates[m.name + suffix] = exp.Cast(this=partial, to=small) if small else partial
             out.measures[m.name + suffix] = m.name + suffix
             out.rollup[m.name + suffix] = _rollup(m.type, suffix)
+            if isinstance(partial, exp.Sum) and sum_type(m.dtype):
+                out.sum_types[m.name + suffix] = sum_type(m.dtype)
     out.aggregates[ROWS] = exp.Count(this=exp.Star())
     out.rollup[ROWS] = _rollup("count", "")
     return out
