@@ -226,6 +226,21 @@ def test_declaration_errors_name_file_and_key(world, tmp_path):
     bad = cubes_with(tmp_path / "bad3", {"oops": {"levels": ["date.year"], "measure": ["revenue"]}})
     with pytest.raises(ContractError, match=r"measure"):
         load_aggregates(model, bad)
+    bad = cubes_with(tmp_path / "bad4", {"oops": {"levels": ["date.month"], "measures": ["revenue"],
+                                                   "order_by": ["customer.region"]}})
+    with pytest.raises(ContractError, match=r"aggregates\.oops\.order_by\[0\]: 'customer\.region' "
+                                            r"is not a level this aggregate keeps"):
+        load_aggregates(model, bad)
+
+
+def test_order_by_sorts_the_table_by_those_levels_first(world):
+    _, model, aggregates, _ = world
+    cube = model.cube("ssb")
+    brand = next(a for a in aggregates["ssb"] if a.name == "flight4_brand")
+    order = layout_of(cube, brand).select(cube).args["order"].expressions
+    assert [o.this.name for o in order[:4]] == ["part__p_category", "supplier__s_nation",
+                                                "customer__c_region", "date__d_year"]
+    assert len(order) == len({o.this.name for o in order})     # each column once
 
 
 # ---- incremental rebuild ---------------------------------------------------------------------

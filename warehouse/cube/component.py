@@ -11,6 +11,7 @@ then one column per measure component.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
 
 from sqlglot import exp
@@ -226,13 +227,25 @@ def _aggregates(scope: Scope, measure: Measure, one_row: bool = False) -> list[e
         elif one_row:
             expr = col(pre[name], FACT)
             if name in scope.source.sum_types:
-                expr = exp.Cast(this=expr, to=exp.DataType.build(scope.source.sum_types[name]))
+                expr = exp.Cast(this=expr, to=_datatype(scope.source.sum_types[name]))
         else:
             expr = REAGGREGATE[measure.type, suffix](col(pre[name], FACT))
         if flt is not None:
             expr = exp.Filter(this=expr, expression=exp.Where(this=flt.copy()))
         out.append(alias(expr, name))
     return out
+
+
+@lru_cache(maxsize=64)
+def _parsed_type(name: str) -> exp.DataType:
+    return exp.DataType.build(name)
+
+
+def _datatype(name: str) -> exp.DataType:
+    """A type node, built fresh (DataType.build parses its text, .copy() is a slow deepcopy)."""
+    parsed = _parsed_type(name)
+    params = [exp.DataTypeParam(this=exp.Literal.number(p.name)) for p in parsed.expressions]
+    return exp.DataType(this=parsed.this, expressions=params or None)
 
 
 def _pick_period_end(inner: exp.Select, part: Part, nlevels: int, cube: Cube) -> exp.Select:

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from warehouse.cube.agg.spec import Aggregate
+from warehouse.cube.agg.spec import Aggregate, ancestors
 from warehouse.cube.measure_sql import COMPONENTS, REAGGREGATE
-from warehouse.cube.model import Attr, Cube, Level, LevelRef, Role
+from warehouse.cube.model import Attr, Cube, LevelRef, Role
 from warehouse.cube.scope import qualify, table_expr
 from warehouse.cube.source import FactSource
 
@@ -80,9 +80,14 @@ class Layout:
             select = select.where(where)
         if self.groups:
             select = select.group_by(*[e.copy() for e in self.groups.values()])
-            select = select.order_by(*[exp.Ordered(this=exp.column(c, quoted=True), nulls_first=False)
-                                       for c in self.groups])
+            select = select.order_by(*self.sort_keys())
         return select
+
+    def sort_keys(self) -> list[exp.Ordered]:
+        """The table's row order: the declared order_by levels, then every kept column."""
+        first = [self.levels[ref.name] for ref in self.aggregate.order_by]
+        return [exp.Ordered(this=exp.column(c, quoted=True), nulls_first=False)
+                for c in dict.fromkeys([*first, *self.groups])]
 
     def can_derive_from(self, finer: Layout) -> bool:
         """Whether this table is a roll-up of `finer` (its columns are named the same there)."""
@@ -100,8 +105,7 @@ class Layout:
         select = exp.select(*proj).from_(table_expr(finer.aggregate.table))
         if self.groups:
             select = select.group_by(*[exp.column(c, quoted=True) for c in self.groups])
-            select = select.order_by(*[exp.Ordered(this=exp.column(c, quoted=True), nulls_first=False)
-                                       for c in self.groups])
+            select = select.order_by(*self.sort_keys())
         return select
 
     def definition_hash(self, cube: Cube) -> str:
@@ -132,16 +136,6 @@ def column_name(role: str, attr: str) -> str:
     return f"{role}__{attr}"
 
 
-def ancestors(ref: LevelRef) -> list[Level]:
-    """The level and every level above it in each hierarchy that contains it (coarsest first)."""
-    dim = ref.role.dimension
-    out: dict[str, Level] = {}
-    for path in dim.hierarchies.values():
-        if ref.level.name in path:
-            for name in path[:path.index(ref.level.name)]:
-                out.setdefault(name, dim.levels[name])
-    out.setdefault(ref.level.name, ref.level)
-    return list(out.values())
 
 
 def _value(cube: Cube, role: Role, attr: Attr, layout: Layout) -> exp.Expression:
