@@ -23,7 +23,7 @@ from bench.measure import machine, write_results
 from bench.ssb.build import build, ssb_path
 from bench.ssb.compare import same, same_text
 from bench.ssb.engine import cube_query
-from bench.ssb.model import prepare, ssb_model
+from bench.ssb.model import ssb_model
 from bench.ssb.queries import QUERIES
 from warehouse import duck
 from warehouse.config import home
@@ -59,7 +59,6 @@ def main() -> None:
              "ssb_cached": cached}
 
     con = duck.connect(path, memory_limit=opts.memory_limit, threads=opts.threads)
-    prepare(con)
     model, aggs = ssb_model(con)
     setup["lineorder_rows"] = con.execute("SELECT count(*) FROM lineorder").fetchone()[0]
     t0 = time.perf_counter()

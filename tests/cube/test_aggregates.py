@@ -198,7 +198,7 @@ def test_explain_reasons(world):
     assert lines[0].startswith("ssb: answered from aggregate ssb.")
     assert any("cannot: " in line for line in lines)
     _, lines = explain_lines(agg, make_query("ssb", ["revenue"], ["part.part"]))
-    assert lines[0] == "ssb: answered from the base fact main.lineorder_facts"
+    assert lines[0] == "ssb: answered from the base fact main.lineorder"
     assert "missing level part.part" in "\n".join(lines)
 
 
@@ -261,9 +261,6 @@ def loaded(world, tmp_path):
     con, model, aggregates = open_copy(ssb_file(tmp_path.parent / "ssb-cache"),
                                        tmp_path / "inc.duckdb", cubes, build_aggs=False)
     con.execute("ALTER TABLE lineorder ADD COLUMN _load_id VARCHAR DEFAULT 'L1'")
-    con.execute("CREATE OR REPLACE VIEW lineorder_facts AS SELECT *, lo_extendedprice * "
-                "lo_discount AS lo_discounted_price, lo_revenue - lo_supplycost AS lo_profit "
-                "FROM lineorder")
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute("CREATE TABLE meta.table_changes (load_id VARCHAR, table_name VARCHAR, "
                 "rows_before BIGINT, rows_deleted BIGINT, rows_inserted BIGINT, "

@@ -362,9 +362,12 @@ def _measure(cube: Cube, where: str, name: str, spec: MeasureSpec) -> Measure:
         else:
             raise ContractError(f"{cube.path}: {where}.column: unknown column {spec.column!r} of "
                                 f"{cube.fact} (a dimension attribute is written role.attribute)")
+    elif spec.expr:
+        column = _expr(cube.path, f"{where}.expr", spec.expr, cube.fact_columns, cube.fact or "")
+        dtype = _expr_type(column, cube.fact_columns)
     if spec.type in {"sum", "avg"} and dtype and not is_numeric(dtype):
         raise ContractError(f"{cube.path}: {where}.type: {spec.type} needs a numeric column; "
-                            f"{spec.column} is {dtype}")
+                            f"{spec.column or spec.expr} is {dtype}")
     over = None
     if spec.over:
         over = _at(cube, f"{where}.over", cube.role, spec.over)
