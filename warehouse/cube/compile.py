@@ -215,11 +215,20 @@ def _flat(cube: Cube, query: Query, names: list[str], levels, sets,
             projections.append(alias(parts[f"__l{i}"], f"{names[i]}.label"))
             columns.append(f"{names[i]}.label")
 
+    taken: set[str] = set()
+
+    def take(comp: str) -> exp.Expression:
+        """A component's aggregate: the node itself the first time, then copies."""
+        if comp in taken:
+            return parts[comp].copy()
+        taken.add(comp)
+        return parts[comp]
+
     def value(name: str) -> exp.Expression:
         m = cube.measure(name)
         if m.type == "calculated":
             return measure_sql.calculated(cube, m, value)
-        return measure_sql.final(m, lambda comp: parts[comp].copy())
+        return measure_sql.final(m, take)
 
     for name in query.measures:
         projections.append(alias(value(name), name))

@@ -213,16 +213,13 @@ def _aggregates(scope: Scope, measure: Measure, one_row: bool = False) -> list[e
     table's partials, or (one_row) those partials as stored, typed as their SUM would be."""
     out = []
     pre = scope.source.measures
-    if measure.column is not None:
-        value = scope.fact_expr(measure.column)
-    elif measure.column_ref is not None:
-        value = scope.level_key(measure.column_ref)
-    else:
-        value = exp.Star()
+    value = None            # the row value, read only when a component is not stored
     flt = scope.conditions(measure.filter)
     for suffix, agg in COMPONENTS[measure.type]:
         name = measure.name + suffix
         if name not in pre:
+            if value is None:
+                value = _row_value(scope, measure)
             expr = agg(value.copy())
         elif one_row:
             expr = col(pre[name], FACT)
@@ -234,6 +231,14 @@ def _aggregates(scope: Scope, measure: Measure, one_row: bool = False) -> list[e
             expr = exp.Filter(this=expr, expression=exp.Where(this=flt.copy()))
         out.append(alias(expr, name))
     return out
+
+
+def _row_value(scope: Scope, measure: Measure) -> exp.Expression:
+    if measure.column is not None:
+        return scope.fact_expr(measure.column)
+    if measure.column_ref is not None:
+        return scope.level_key(measure.column_ref)
+    return exp.Star()
 
 
 @lru_cache(maxsize=64)
