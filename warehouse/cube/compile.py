@@ -82,8 +82,9 @@ def compile_query(model: CubeModel, query: Query, picker: SourcePicker | None = 
     names = [r.name for r in levels]
     if len(set(names)) != len(names):
         raise UserError("a level appears twice in the drilldown")
-    sets = grouping_sets(query.with_(drilldown=tuple(names)) if query.grouping_sets is None
-                         else query, len(levels))
+    sets = None if query.grouping_sets is None and query.totals == "none" else grouping_sets(
+        query.with_(drilldown=tuple(names)) if query.grouping_sets is None else query,
+        len(levels))
     measures = list(dict.fromkeys(list(query.measures) + [t.measure for t in query.time]))
     if not measures:
         raise UserError("name at least one measure")

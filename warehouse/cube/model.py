@@ -123,6 +123,7 @@ class Cube:
     drill_through: tuple[str, ...] = ()
     components: tuple[str, ...] = ()          # drill-across: the base cubes it combines
     description: str = ""
+    _resolved: dict[str, LevelRef] = field(default_factory=dict, repr=False, compare=False)
 
     def role(self, name: str) -> Role:
         """A role by name, or the only role a conformed dimension plays here."""
@@ -139,6 +140,12 @@ class Cube:
 
     def level(self, ref: str) -> LevelRef:
         """Resolve 'role.level' (or 'role.attribute', or 'dimension.level' when unambiguous)."""
+        found = self._resolved.get(ref)
+        if found is None:
+            found = self._resolved[ref] = self._level(ref)
+        return found
+
+    def _level(self, ref: str) -> LevelRef:
         role_name, dot, level_name = ref.partition(".")
         if not dot:
             raise UserError(f"cube {self.name}: {ref!r} is not a level; write role.level, "

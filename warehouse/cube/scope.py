@@ -58,12 +58,17 @@ def join(target: exp.Expression, on: exp.Expression, side: str | None) -> exp.Jo
     return exp.Join(this=target, on=on, side=side, kind=None if side else "INNER")
 
 
+def ident(name: str) -> exp.Identifier:
+    """A quoted identifier, built directly (exp.to_identifier checks and copies)."""
+    return exp.Identifier(this=name, quoted=True)
+
+
 def alias(expr: exp.Expression, name: str) -> exp.Alias:
-    return exp.Alias(this=expr, alias=exp.to_identifier(name, quoted=True))
+    return exp.Alias(this=expr, alias=ident(name))
 
 
 def col(name: str, table: str | None = None) -> exp.Column:
-    return exp.column(name, table=table, quoted=True)
+    return exp.Column(this=ident(name), table=ident(table) if table is not None else None)
 
 
 def qualify(expr: exp.Expression, alias: str, rename: dict[str, str] | None = None) -> exp.Expression:
