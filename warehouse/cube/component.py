@@ -170,6 +170,8 @@ def _one_row_each(part: Part, scope: Scope, group_cols: list[list[exp.Expression
     for m in part.measures:
         if m.filter or m.type not in AS_STORED:
             return False
+        if m.type == "sum" and m.name in source.measures and m.name not in source.sum_types:
+            return False        # the answer's type would be the stored partial's, not SUM's
     fixed: set[str] = set()
     for expr in chain.from_iterable(group_cols):
         if not (isinstance(expr, exp.Column) and expr.table == FACT):
