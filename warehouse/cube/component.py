@@ -178,9 +178,8 @@ def _one_row_each(part: Part, scope: Scope, group_cols: list[list[exp.Expression
             return False
         fixed.add(expr.name)
     for ref in _single_members(part):
-        key = scope.level_key(ref)
-        if isinstance(key, exp.Column) and key.table == FACT:
-            fixed.add(key.name)
+        if ref.name in source.levels:
+            fixed.add(source.levels[ref.name])
     grown = True
     while grown:
         before = len(fixed)

@@ -120,6 +120,7 @@ class AggregatePicker:
         # (cube, needs) -> the verdict on every aggregate: fixed for this picker's built tables,
         # and a serving engine asks the same questions all day.
         self._verdicts: dict[tuple[str, Needs], list[tuple[Candidate, Layout]]] = {}
+        self._sources: dict[str, FactSource] = {}      # aggregate table -> how it is read
 
     @classmethod
     def from_connection(cls, con: duckdb.DuckDBPyConnection, model: CubeModel,
@@ -158,7 +159,11 @@ class AggregatePicker:
             best, layout = min(usable, key=lambda o: (o[0].rows or 0, o[0].table))
             self._record(Decision(cube.name, best.table, best.aggregate, [c for c, _ in options],
                                   cube.fact or ""))
-            return layout.source(best.rows, self.determined.get(best.table, frozenset()))
+            source = self._sources.get(best.table)
+            if source is None:
+                source = self._sources[best.table] = layout.source(
+                    best.rows, self.determined.get(best.table, frozenset()))
+            return source
         self._record(Decision(cube.name, cube.fact or "", None, [c for c, _ in options]))
         return base_source(cube, needs)
 
