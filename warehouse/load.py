@@ -24,7 +24,7 @@ from warehouse.core.dates import ensure_dim_date
 from warehouse.core.dimensions import ChangeCounts, create_dimension, update_dimension
 from warehouse.core.facts import create_fact, update_fact
 from warehouse.core.reconcile import reconcile_customers
-from warehouse.cube.agg.refresh import refresh_aggregates
+from warehouse.cube.agg.refresh import fact_columns_read, refresh_aggregates
 from warehouse.cube.views import create_cube_views
 from warehouse.errors import LoadError, WarehouseError
 from warehouse.extract.run import BatchRecord, extract_source, latest_business_time, record_batches
@@ -165,15 +165,20 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
             say(f"dimension {name}")
             changes[name] = update_dimension(con, name, dim, load_id=load_id,
                                              business_date=business_date)
+        kept = fact_columns_read()  # what aggregates need of replaced fact rows
         for name, fact in model.facts.items():
             say(f"fact {name}")
             changes[name] = update_fact(con, name, fact, model.dimensions, load_id=load_id,
-                                        business_date=business_date)
+                                        business_date=business_date,
+                                        keep_replaced=kept.get(f"core.{name}"))
         say("resolve identities: " + resolve_identities(con, load_id=load_id).note)
         for name, c in changes.items():
-            con.execute("INSERT OR REPLACE INTO meta.table_changes VALUES (?, ?, ?, ?, ?, ?, ?)",
+            con.execute("INSERT OR REPLACE INTO meta.table_changes (load_id, table_name, "
+                        "rows_before, rows_deleted, rows_inserted, rows_updated, rows_after, "
+                        "columns_updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [load_id, f"core.{name}", c.rows_before, c.rows_deleted,
-                         c.rows_inserted, c.rows_updated, c.rows_after])
+                         c.rows_inserted, c.rows_updated, c.rows_after,
+                         sorted(c.columns_updated)])
         say("cube views")
         create_cube_views(con)  # schema `cubes`: one view per cube, inside the snapshot
         say("cube aggregates")

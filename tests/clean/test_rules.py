@@ -9,12 +9,14 @@ from decimal import Decimal
 import pytest
 
 from warehouse import duck
-from warehouse.clean.compile import compile_family, ensure_reference_tables
+from warehouse.clean.compile import compile_family, ensure_reference_tables, repetitive_columns
 from warehouse.contracts.files import FileFamily
 
 
-def standardise(rules: list, values: list[str | None]) -> list[tuple[object, str | None]]:
-    """(standardised value, problem) per input value."""
+def standardise(rules: list, values: list[str | None],
+                by_value: bool = False) -> list[tuple[object, str | None]]:
+    """(standardised value, problem) per input value; `by_value`: rules run once per distinct
+    value and joined back (the path large files take for repetitive columns)."""
     family = FileFamily.model_validate({
         "pattern": "*.csv", "format": "csv", "stage": "ext_person", "key": [],
         "columns": {"v": {"from": "raw", "clean": rules}}})
@@ -22,9 +24,10 @@ def standardise(rules: list, values: list[str | None]) -> list[tuple[object, str
     con.execute("CREATE TEMP TABLE _file_raw (_file_row BIGINT, raw VARCHAR)")
     con.executemany("INSERT INTO _file_raw VALUES (?, ?)", list(enumerate(values, 1)))
     ensure_reference_tables(con, family)
-    compiled = compile_family(family, "f.csv")
+    compiled = compile_family(family, "f.csv", frozenset({"v"}) if by_value else frozenset())
     problem = compiled.problems[0] if compiled.problems else "NULL"
-    rows = con.execute(f"SELECT v, {problem} FROM ({compiled.select})").fetchall()
+    rows = con.execute(f"SELECT v, {problem} FROM ({compiled.select}) ORDER BY _file_row"
+                       ).fetchall()
     con.close()
     return rows
 
@@ -113,3 +116,25 @@ def test_missing_is_not_a_failure():
 def test_a_long_value_is_cut_in_the_reason():
     [(_, problem)] = standardise(["email"], ["x" * 5000])
     assert "(5000 characters)" in problem and len(problem) < 400
+
+
+def test_rules_by_distinct_value_give_the_same_values_and_problems():
+    """Every case above, repeated, NULLs between: the per-value path equals the per-row path
+    row by row, problems (with their row numbers) included."""
+    for rules, value, _ in [*CASES, *FAILURES]:
+        values = [value, None, value, "", value]
+        assert standardise(rules, values, by_value=True) == standardise(rules, values), rules
+
+
+def test_repetitive_columns_are_those_with_few_distinct_values():
+    family = FileFamily.model_validate({
+        "pattern": "*.csv", "format": "csv", "stage": "ext_person", "key": [],
+        "columns": {"province_code": {"from": "p", "clean": ["trim", "province_code"]},
+                    "record_id": {"from": "id", "clean": ["trim"]},
+                    "full_name": {"from": "n"}}})          # no rules: nothing to save
+    con = duck.connect()
+    con.execute("CREATE TEMP TABLE _file_raw AS SELECT range + 1 AS _file_row, "
+                "(['广东', '浙江', '北京'])[range % 3 + 1] AS p, 'R' || range AS id, "
+                "'x' || range % 2 AS n FROM range(200000)")
+    assert repetitive_columns(con, family) == {"province_code"}
+    assert repetitive_columns(con, family, min_rows=1_000_000) == frozenset()  # small file

@@ -85,6 +85,12 @@ def test_type1_corrections_overwrite_without_new_versions(three_days):
     home, _, _ = three_days
     rows = query(home, "SELECT email FROM core.dim_customer WHERE customer_id = 2")
     assert rows == [("sales@huaxin.cn",)]
+    # Which columns changed in place is recorded (aggregate tables keep some of them): the
+    # e-mail overwritten, customer 1's old version closed; its segment went to a new version.
+    [(columns,)] = query(home, "SELECT columns_updated FROM meta.table_changes WHERE load_id = "
+                               "'L20250311' AND table_name = 'core.dim_customer'")
+    assert {"email", "valid_to", "is_current"} <= set(columns)
+    assert "segment" not in columns
 
 
 def test_soft_and_hard_deletes_are_applied(three_days):

@@ -9,6 +9,7 @@ distinct-count measures.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 
 import pytest
@@ -264,26 +265,62 @@ def loaded(world, tmp_path):
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute("CREATE TABLE meta.table_changes (load_id VARCHAR, table_name VARCHAR, "
                 "rows_before BIGINT, rows_deleted BIGINT, rows_inserted BIGINT, "
-                "rows_updated BIGINT, rows_after BIGINT)")
+                "rows_updated BIGINT, rows_after BIGINT, columns_updated VARCHAR[], "
+                "PRIMARY KEY (load_id, table_name))")
     first = build_aggregates(con, model, aggregates, load_id="L1")
     assert {r.mode for r in first} == {"full"}
     yield con, model, aggregates
     con.close()
 
 
-def simulate_load(con) -> None:
+def test_delta_merge_equals_full_rebuild(loaded):
+    """The load keeps the fact rows it deleted: every aggregate is merged from the deltas
+    (sums, counts, averages, min/max, filtered and distinct-count measures), including a
+    deleted maximum nothing replaces (its groups are recomputed) and a month emptied of rows,
+    and ends equal to a full rebuild."""
+    con, model, aggregates = loaded
+    replaced = "_replaced_lineorder"
+    con.execute(f"CREATE TEMP TABLE {replaced} AS SELECT * FROM lineorder LIMIT 0")
+    simulate_load(con, keep_deleted=replaced)
+    top = ("lo_extendedprice = (SELECT max(lo_extendedprice) FROM lineorder WHERE "
+           "lo_orderdate BETWEEN DATE '1996-01-01' AND DATE '1996-01-31')")
+    con.execute(f"INSERT INTO {replaced} SELECT * FROM lineorder WHERE {top}")
+    con.execute(f"DELETE FROM lineorder WHERE {top}")
+    gone = "lo_orderdate BETWEEN DATE '1993-07-01' AND DATE '1993-07-31'"
+    con.execute(f"INSERT INTO {replaced} SELECT * FROM lineorder WHERE {gone}")
+    con.execute(f"DELETE FROM lineorder WHERE {gone}")
+    results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
+    recomputed = 0
+    for aggs in aggregates.values():
+        for agg in aggs:
+            result = results[agg.label]
+            if layout_of(model.cube(agg.cube), agg).partition is not None:
+                assert "merged from L2" in result.reason and result.mode == "incremental", result
+                assert result.partitions_rebuilt == 0, result      # the deltas were exact
+                recomputed += int(re.search(r"\((\d+) recomputed", result.reason).group(1))
+            assert table_rows(con, agg.table) == full_rows(con, model, agg), agg.label
+    assert recomputed > 0       # the deleted maximum was the extreme of some groups
+
+
+def simulate_load(con, keep_deleted: str | None = None) -> None:
     """What a nightly load does to a fact: replace affected keys, stamped with the load id.
     Recent orders change (some move to another date, some get a new revenue), rows of one old
     month are deleted outright (nothing new lands there: only its row count tells), and new
     orders arrive."""
+    def delete(condition: str) -> None:
+        if keep_deleted:    # what the nightly load keeps of the rows it deletes from a fact
+            con.execute(f"INSERT INTO {keep_deleted} SELECT * FROM lineorder "
+                        f"WHERE {condition}")
+        con.execute(f"DELETE FROM lineorder WHERE {condition}")
+
     recent = "lo_orderdate >= DATE '1998-05-01' AND lo_orderkey % 7 = 1"
     con.execute(f"CREATE TEMP TABLE moved AS SELECT * FROM lineorder WHERE {recent}")
-    con.execute(f"DELETE FROM lineorder WHERE {recent}")
+    delete(recent)
     con.execute("INSERT INTO lineorder SELECT * REPLACE (lo_orderdate + INTERVAL 20 DAY AS "
                 "lo_orderdate, lo_revenue + 1 AS lo_revenue, 'L2' AS _load_id) FROM moved "
                 "WHERE lo_linenumber <= 2")
-    con.execute("DELETE FROM lineorder WHERE lo_orderdate BETWEEN DATE '1995-03-01' AND "
-                "DATE '1995-03-31' AND lo_orderkey % 5 = 0")
+    delete("lo_orderdate BETWEEN DATE '1995-03-01' AND DATE '1995-03-31' "
+           "AND lo_orderkey % 5 = 0")
     con.execute("INSERT INTO lineorder SELECT * REPLACE (lo_orderkey + 10000000 AS lo_orderkey, "
                 "lo_orderdate + INTERVAL 10 DAY AS lo_orderdate, 'L2' AS _load_id) "
                 "FROM lineorder WHERE lo_orderdate BETWEEN DATE '1998-06-01' AND DATE '1998-06-30'")
@@ -318,10 +355,46 @@ def test_unchanged_load_rebuilds_nothing(loaded):
     assert {r.mode for r in results if r.partitions_rebuilt is not None} == {"unchanged"}
 
 
+def _record_in_place_change(con, table: str, columns: list[str] | None) -> None:
+    con.execute("INSERT OR REPLACE INTO meta.table_changes (load_id, table_name, rows_before, "
+                "rows_deleted, rows_inserted, rows_updated, rows_after, columns_updated) "
+                "VALUES ('L2', ?, 1, 0, 0, 1, 1, ?)", [table, columns])
+
+
+def test_dimension_change_in_a_column_no_aggregate_keeps_rebuilds_nothing(loaded):
+    con, model, aggregates = loaded
+    con.execute("UPDATE customer SET c_phone = '00-000' WHERE c_custkey = 7")
+    _record_in_place_change(con, "main.customer", ["c_phone"])
+    results = build_aggregates(con, model, aggregates, load_id="L2")
+    assert {r.mode for r in results if r.partitions_rebuilt is not None} == {"unchanged"}
+
+
+def test_dimension_with_load_ids_rebuilds_only_its_changed_members_partitions(loaded):
+    """A type-1 correction of a kept attribute, in a dimension stamped with _load_id: the
+    partitions holding the changed customer's facts are rebuilt, not the whole table."""
+    con, model, aggregates = loaded
+    con.execute("ALTER TABLE customer ADD COLUMN _load_id VARCHAR DEFAULT 'L1'")
+    con.execute("UPDATE customer SET c_nation = 'PERU', _load_id = 'L2' WHERE c_custkey = 7")
+    _record_in_place_change(con, "main.customer", ["c_nation", "_load_id"])
+    results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
+    month_nation = results["ssb.t_month_nation"]
+    assert month_nation.mode == "incremental", month_nation
+    agg = next(a for aggs in aggregates.values() for a in aggs
+               if a.label == "ssb.t_month_nation")
+    partition = layout_of(model.cube(agg.cube), agg).partition
+    total = con.execute(f"SELECT count(DISTINCT {partition}) FROM {agg.table}").fetchone()[0]
+    assert 0 < month_nation.partitions_rebuilt < total, month_nation
+    assert results["ssb.flight2"].mode == "unchanged"
+    for aggs in aggregates.values():
+        for agg in aggs:
+            assert table_rows(con, agg.table) == full_rows(con, model, agg), agg.label
+
+
 def test_dimension_changed_in_place_forces_full_rebuild(loaded):
+    """The test's customer table has no _load_id to tell the changed members by: in full."""
     con, model, aggregates = loaded
     con.execute("UPDATE customer SET c_nation = 'PERU' WHERE c_custkey = 7")
-    con.execute("INSERT INTO meta.table_changes VALUES ('L2', 'main.customer', 1, 0, 0, 1, 1)")
+    _record_in_place_change(con, "main.customer", ["c_nation"])
     results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
     assert results["ssb.t_month_nation"].mode == "full"
     assert "main.customer" in results["ssb.t_month_nation"].reason
@@ -360,6 +433,12 @@ def test_nightly_load_builds_and_engine_uses_sales_aggregates(demo_wh):
     last_load = engine.con.execute("SELECT max(load_id) FROM meta.loads").fetchone()[0]
     assert all(b[2] == last_load and b[3] and b[4] > 0 for b in built), built
     assert {b[1] for b in built} <= {"full", "incremental", "unchanged"}
+    # After the incremental loads, merged from the fact's deltas, and equal to a full build.
+    assert all("merged from" in b[3] for b in built), built
+    from warehouse.cube.agg.spec import load_aggregates
+    from warehouse.cube.model import CUBES_DIR
+    for agg in load_aggregates(engine.model, CUBES_DIR)["sales"]:
+        assert table_rows(engine.con, agg.table) == full_rows(engine.con, engine.model, agg)
 
     query = make_query("sales", ["revenue", "customers"],
                        ["date.month", "customer.region"])

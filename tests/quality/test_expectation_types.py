@@ -129,3 +129,20 @@ def test_an_unknown_column_names_file_and_expectation():
                                             r"expect_column_values_to_not_be_null\(nope\): "
                                             "table staging.t has no column nope"):
         run(GOOD, "expect_column_values_to_not_be_null", {"column": "nope"})
+
+
+def test_uniqueness_counts_the_live_table_beyond_the_rows_under_test():
+    """A row of this load that repeats a key loaded earlier fails, though the load's own rows
+    are unique; a row whose key occurs once in the live table passes."""
+    con = duckdb.connect()
+    con.execute(DDL)
+    con.execute("INSERT INTO t VALUES " + ", ".join(
+        [*GOOD, "(9, 'open', 1, NULL, NULL, NULL, NULL, 'A')"]))
+    suite = parse_suite(Path("staging.t.json"), {"name": "staging.t", "expectations": [
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "code"},
+         "meta": {"severity": "blocking"}}]})
+    [repeated] = evaluate(con, suite, Target("SELECT * FROM t WHERE id = 9", "t", ("id",)),
+                          PARAMS)
+    assert not repeated.success and repeated.element_count == 1 and "A" in repeated.sample
+    [single] = evaluate(con, suite, Target("SELECT * FROM t WHERE id = 2", "t", ("id",)), PARAMS)
+    assert single.success

@@ -7,7 +7,7 @@ Surrogate keys are assigned in (natural key, valid_from) order, so reruns give t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
@@ -38,6 +38,10 @@ class ChangeCounts:
     rows_updated: int = 0
     rows_deleted: int = 0
     rows_after: int = 0
+    # Columns some existing row now holds a different value in (type-1 overwrites, closed
+    # versions, completed inferred members): what readers of old rows, such as aggregate
+    # tables, must know to tell whether they went stale.
+    columns_updated: set[str] = field(default_factory=set)
 
 
 def create_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension) -> None:
@@ -61,6 +65,24 @@ def _hash(cols: tuple[str, ...] | list[str], alias: str) -> str:
     if not cols:
         return "0::UBIGINT"
     return f"hash({', '.join(f'{alias}.{q(c)}' for c in cols)})"
+
+
+def _overwrite(con: duckdb.DuckDBPyConnection, table: str, nk: str, sk: str,
+               columns: list[str], where: str, load_id: str) -> tuple[int, set[str]]:
+    """Overwrite `columns` of the rows (d) matching their source row (s) where `where` holds;
+    returns (rows updated, columns that really changed). The source and dimension are joined
+    once, into a temp table of the rows to change, which both questions then read."""
+    changed = ", ".join(f"s.{q(c)} IS DISTINCT FROM d.{q(c)} AS {q('_x_' + c)}" for c in columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dim_over AS SELECT d.{sk} AS _sk, "
+                f"{', '.join(f's.{q(c)}' for c in columns)}, {changed} "
+                f"FROM _dim_src s JOIN {table} d ON d.{nk} = s.{nk} WHERE {where}")
+    tests = ", ".join(f"coalesce(bool_or({q('_x_' + c)}), false)" for c in columns)
+    differ = con.execute(f"SELECT {tests} FROM _dim_over").fetchone()
+    set_cols = ", ".join(f"{q(c)} = o.{q(c)}" for c in columns)
+    updated = con.execute(f"UPDATE {table} d SET {set_cols}, _load_id = {lit(load_id)} "
+                          f"FROM _dim_over o WHERE d.{sk} = o._sk").fetchone()[0]
+    con.execute("DROP TABLE _dim_over")
+    return updated, {c for c, x in zip(columns, differ, strict=True) if x}
 
 
 def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, *,
@@ -87,6 +109,9 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
         f"FROM _dim_src s WHERE d.{nk} = s.{nk} AND d.is_inferred"
     ).fetchone()[0]
     counts.rows_updated += updated
+    if updated:
+        counts.columns_updated.update(c for c in cols if c != dim.natural_key)
+        counts.columns_updated.add("is_inferred")
 
     # 2. Type-2 changes: close the current version, open a new one from the change time.
     if dim.type2:
@@ -102,6 +127,8 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
             f"_load_id = {lit(load_id)} FROM _dim_t2 t WHERE d.{sk} = t._old_sk"
         ).fetchone()[0]
         counts.rows_updated += closed
+        if closed:
+            counts.columns_updated.update(("valid_to", "is_current"))
         next_key = _next_key(con, table, sk)
         inserted = con.execute(
             f"INSERT INTO {table} SELECT {next_key} + row_number() OVER "
@@ -114,20 +141,18 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
     # 3. Type-1 (and late type-2 corrections): overwrite where the value differs.
     overwrite = [c for c in cols if c != dim.natural_key and c not in dim.type2] if type1 else []
     if overwrite:
-        diff = f"{_hash(overwrite, 's')} <> {_hash(overwrite, 'd')}"
-        set_t1 = ", ".join(f"{q(c)} = s.{q(c)}" for c in overwrite)
-        counts.rows_updated += con.execute(
-            f"UPDATE {table} d SET {set_t1}, _load_id = {lit(load_id)} FROM _dim_src s "
-            f"WHERE d.{nk} = s.{nk} AND {diff}"
-        ).fetchone()[0]
+        updated, changed = _overwrite(con, table, nk, sk, overwrite,
+                                      f"{_hash(overwrite, 's')} <> {_hash(overwrite, 'd')}",
+                                      load_id)
+        counts.rows_updated += updated
+        counts.columns_updated |= changed
     if dim.type2:
         # A type-2 change dated at or before the current version's start is a correction.
-        set_t2 = ", ".join(f"{q(c)} = s.{q(c)}" for c in dim.type2)
-        counts.rows_updated += con.execute(
-            f"UPDATE {table} d SET {set_t2}, _load_id = {lit(load_id)} FROM _dim_src s "
-            f"WHERE d.{nk} = s.{nk} AND d.is_current AND "
-            f"{_hash(dim.type2, 's')} <> {_hash(dim.type2, 'd')}"
-        ).fetchone()[0]
+        updated, changed = _overwrite(
+            con, table, nk, sk, list(dim.type2),
+            f"d.is_current AND {_hash(dim.type2, 's')} <> {_hash(dim.type2, 'd')}", load_id)
+        counts.rows_updated += updated
+        counts.columns_updated |= changed
 
     # 4. New members.
     next_key = _next_key(con, table, sk)

@@ -18,21 +18,19 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from warehouse.clean.compile import compile_family, ensure_reference_tables
+from warehouse.clean.compile import compile_family, ensure_reference_tables, repetitive_columns
 from warehouse.config import Home
 from warehouse.contracts.files import FileFamily, FileSource
 from warehouse.contracts.staging import Entity, StagingModel
-from warehouse.contracts.types import duckdb_type
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.extract.run import BatchRecord
 from warehouse.files import landing, manifest
-from warehouse.files.read import FileRejected, Ragged, drop_raw, read_file
-from warehouse.stage.apply import RowLineage, TableCounts, retire_rows, stage_table
+from warehouse.files.read import RAW_TABLE, FileRejected, Ragged, drop_raw, read_file
+from warehouse.stage.apply import TYPED_TABLE, RowLineage, TableCounts, retire_rows, stage_table
 from warehouse.stage.schema import current_table
 
 Progress = Callable[[str], None]
-CLEAN_TABLE = "_file_clean"
 
 
 @dataclass
@@ -125,21 +123,28 @@ def _stage(con: duckdb.DuckDBPyConnection, source: FileSource, family: FileFamil
            entity: Entity, file_name: str, load_id: str, ragged: list[Ragged], *,
            keep_keys: bool = False) -> TableCounts:
     ensure_reference_tables(con, family)
-    compiled = compile_family(family, file_name)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {CLEAN_TABLE} AS {compiled.select}")
-    drop_raw(con)
-    dup = _flag_conflicting_keys(con, family, file_name)
+    compiled = compile_family(family, file_name, repetitive_columns(con, family))
+
+    def after_typing(con: duckdb.DuckDBPyConnection) -> None:
+        _quarantine_conflicting_keys(con, family, file_name, compiled.raw_json_of_file)
+        if keep_keys:  # every key the file mentions, typed like the entity's (for _supersede)
+            keys = ", ".join(q(k) for k in entity.key)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _file_present AS "
+                        f"SELECT DISTINCT {keys} FROM {TYPED_TABLE}")
+
     # row_key is evaluated over the typed rows, the rest over the cleaned ones (alias r).
     key_text = " || '|' || ".join(f"coalesce(CAST({q(k)} AS VARCHAR), '∅')" for k in entity.key)
     lineage = RowLineage(file=lit(file_name), row="r._file_row",
-                         problems=tuple(f"r.{c}" for c in (*compiled.problems, *dup)),
+                         problems=tuple(f"r.{c}" for c in compiled.problems),
                          raw=compiled.raw_json, row_key=key_text,
-                         prefix=f"{lit('file ' + file_name + ' row ')} || r._file_row || ' field '")
+                         prefix=f"{lit('file ' + file_name + ' row ')} || r._file_row || ' field '",
+                         after_typing=after_typing)
     missing = set(entity.columns) - set(family.columns)
+    # The rules stream straight into the typing step: no table of cleaned rows in between.
     counts = stage_table(con, load_id=load_id, source=source, table=family,
                          entity_name=family.stage, entity=entity,
-                         relation=f"SELECT * FROM {CLEAN_TABLE}", missing=missing,
-                         lineage=lineage)
+                         relation=compiled.select, missing=missing, lineage=lineage)
+    drop_raw(con)
     if ragged:
         con.executemany(
             "INSERT INTO quarantine.source_rows VALUES (?, ?, ?, ?, NULL, ?, ?)",
@@ -148,12 +153,6 @@ def _stage(con: duckdb.DuckDBPyConnection, source: FileSource, family: FileFamil
               _json({"_file": file_name, "_file_row": r.row, "_line": r.text})] for r in ragged])
         counts.rows_extracted += len(ragged)
         counts.rows_quarantined += len(ragged)
-    if keep_keys:  # every key the file mentions, typed like the entity's (for _supersede)
-        typed = ", ".join(f"TRY_CAST({q(k)} AS {duckdb_type(entity.columns[k].type)}) AS {q(k)}"
-                          for k in entity.key)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _file_present AS "
-                    f"SELECT DISTINCT {typed} FROM {CLEAN_TABLE}")
-    con.execute(f"DROP TABLE {CLEAN_TABLE}")
     return counts
 
 
@@ -163,35 +162,38 @@ def _json(value: dict) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _flag_conflicting_keys(con: duckdb.DuckDBPyConnection, family: FileFamily,
-                           file_name: str) -> tuple[str, ...]:
+def _quarantine_conflicting_keys(con: duckdb.DuckDBPyConnection, family: FileFamily,
+                                 file_name: str, raw_json_of_file: str) -> None:
     """Rows of one key that disagree within the file are all quarantined (the file contradicts
-    itself; which row is right is for a person to say). Exact repeats are merged later."""
+    itself; which row is right is for a person to say). Exact repeats are merged later.
+    Judged on the typed rows (_row_hash), so values equal once standardised agree."""
     keys = ", ".join(q(k) for k in family.key)
-    values = ", ".join(q(c) for c in family.columns)
     not_null = " AND ".join(f"{q(k)} IS NOT NULL" for k in family.key)
-    # Cheap test first (min/max of a row hash per key); row lists only for the few conflicts.
+    # Cheap test first (keys seen twice with two row hashes); row lists only for conflicts.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _file_conflicts AS SELECT {keys} FROM {CLEAN_TABLE} "
-        f"WHERE {not_null} GROUP BY ALL HAVING min(hash({values})) <> max(hash({values}))")
+        f"CREATE OR REPLACE TEMP TABLE _file_conflicts AS SELECT {keys} FROM {TYPED_TABLE} "
+        f"WHERE {not_null} GROUP BY ALL "
+        f"HAVING count(*) > 1 AND min(_row_hash) <> max(_row_hash)")
     if con.execute("SELECT count(*) FROM _file_conflicts").fetchone()[0] == 0:
         con.execute("DROP TABLE _file_conflicts")
-        return ()
+        return
+    join = " AND ".join(f"t.{q(k)} = c.{q(k)}" for k in family.key)
+    shown = " || '|' || ".join(f"CAST(t.{q(k)} AS VARCHAR)" for k in family.key)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _file_conflicts AS SELECT {keys}, string_agg("
-        f"_file_row::VARCHAR, ', ' ORDER BY _file_row) AS _rows FROM {CLEAN_TABLE} "
-        f"SEMI JOIN _file_conflicts USING ({keys}) GROUP BY ALL")
-    key_label = ", ".join(family.key)
-    con.execute(f"ALTER TABLE {CLEAN_TABLE} ADD COLUMN _problem_dup VARCHAR")
-    join = " AND ".join(f"c.{q(k)} = f.{q(k)}" for k in family.key)
-    shown = " || '|' || ".join(f"CAST(f.{q(k)} AS VARCHAR)" for k in family.key)
+        f"CREATE OR REPLACE TEMP TABLE _file_conflicts AS SELECT t._file_row, "
+        f"{lit('file ' + file_name + ' row ')} || t._file_row || "
+        f"{lit(' field ' + ', '.join(family.key) + ': key ')} || {shown} || ' appears in rows ' "
+        f"|| string_agg(t._file_row::VARCHAR, ', ' ORDER BY t._file_row) OVER (PARTITION BY "
+        f"{', '.join(f't.{q(k)}' for k in family.key)}) || ' with different values "
+        f"(duplicate key)' AS problem, {raw_json_of_file} AS raw "
+        f"FROM {TYPED_TABLE} t SEMI JOIN _file_conflicts c ON {join} "
+        f"JOIN {RAW_TABLE} f ON f._file_row = t._file_row")
     con.execute(
-        f"UPDATE {CLEAN_TABLE} c SET _problem_dup = {lit('file ' + file_name + ' row ')} || "
-        f"c._file_row || {lit(' field ' + key_label + ': key ')} || {shown} || "
-        f"' appears in rows ' || f._rows || ' with different values (duplicate key)' "
-        f"FROM _file_conflicts f WHERE {join}")
+        f"UPDATE {TYPED_TABLE} t SET _bad = true, "
+        f"_problems = list_append(coalesce(t._problems, []::VARCHAR[]), c.problem), "
+        f"_raw_json = coalesce(t._raw_json, c.raw) "
+        f"FROM _file_conflicts c WHERE t._file_row = c._file_row")
     con.execute("DROP TABLE _file_conflicts")
-    return ("_problem_dup",)
 
 
 def _supersede(con: duckdb.DuckDBPyConnection, home: Home, source: FileSource,

@@ -49,6 +49,16 @@ def value_sql(value: Any, params: Params) -> str:
 
 
 @dataclass(frozen=True)
+class Rows:
+    """The rows under test (`scope`, a SELECT) and the live table they belong to (`universe`);
+    `few`: the rows under test are a small part of it (an incremental load)."""
+
+    universe: str
+    scope: str
+    few: bool = False
+
+
+@dataclass(frozen=True)
 class RowCheck:
     """`unexpected`: SQL true for a failing row of alias r; `value`: the offending value."""
 
@@ -64,16 +74,16 @@ def _text(expr: str) -> str:
     return f"CAST({expr} AS VARCHAR)"
 
 
-def _not_null(e: Expectation, p: Params, universe: str) -> RowCheck:
+def _not_null(e: Expectation, p: Params, rows: Rows) -> RowCheck:
     return RowCheck(f"{_col(e)} IS NULL", "'NULL'")
 
 
-def _in_set(e: Expectation, p: Params, universe: str) -> RowCheck:
+def _in_set(e: Expectation, p: Params, rows: Rows) -> RowCheck:
     values = ", ".join(value_sql(v, p) for v in e.kwargs["value_set"])
     return RowCheck(f"{_col(e)} IS NOT NULL AND {_col(e)} NOT IN ({values})", _text(_col(e)))
 
 
-def _not_in_set(e: Expectation, p: Params, universe: str) -> RowCheck:
+def _not_in_set(e: Expectation, p: Params, rows: Rows) -> RowCheck:
     values = ", ".join(value_sql(v, p) for v in e.kwargs["value_set"])
     return RowCheck(f"{_col(e)} IN ({values})", _text(_col(e)))
 
@@ -87,51 +97,57 @@ def _bounds(expr: str, e: Expectation, p: Params) -> str:
     return " OR ".join(parts) or "false"
 
 
-def _between(e: Expectation, p: Params, universe: str) -> RowCheck:
+def _between(e: Expectation, p: Params, rows: Rows) -> RowCheck:
     return RowCheck(f"{_col(e)} IS NOT NULL AND ({_bounds(_col(e), e, p)})", _text(_col(e)))
 
 
-def _lengths(e: Expectation, p: Params, universe: str) -> RowCheck:
+def _lengths(e: Expectation, p: Params, rows: Rows) -> RowCheck:
     length = f"length({_col(e)})"
     return RowCheck(f"{_col(e)} IS NOT NULL AND ({_bounds(length, e, p)})", _text(_col(e)))
 
 
-def _regex(e: Expectation, p: Params, universe: str) -> RowCheck:
+def _regex(e: Expectation, p: Params, rows: Rows) -> RowCheck:
     # GX's match_regex is a search (re.search); anchor the pattern for a full match.
     found = f"regexp_matches({_text(_col(e))}, {lit(e.kwargs['regex'])})"
     return RowCheck(f"{_col(e)} IS NOT NULL AND NOT {found}", _text(_col(e)))
 
 
-def _not_regex(e: Expectation, p: Params, universe: str) -> RowCheck:
+def _not_regex(e: Expectation, p: Params, rows: Rows) -> RowCheck:
     found = f"regexp_matches({_text(_col(e))}, {lit(e.kwargs['regex'])})"
     return RowCheck(f"{_col(e)} IS NOT NULL AND {found}", _text(_col(e)))
 
 
-def _unique_over(cols: list[str], universe: str) -> RowCheck:
-    """Rows whose values occur more than once in the universe (the whole live table)."""
+def _unique_over(cols: list[str], rows: Rows) -> RowCheck:
+    """Rows whose values occur more than once in the universe (the whole live table). When the
+    rows under test are few, only their values are counted: a probe of the live table, not a
+    GROUP BY over all of it."""
     names = ", ".join(q(c) for c in cols)
     match = " AND ".join(f"d.{q(c)} = r.{q(c)}" for c in cols)
-    dup = f"(SELECT {names} FROM {universe} GROUP BY ALL HAVING count(*) > 1)"
+    tested = " AND ".join(f"u.{q(c)} = t.{q(c)}" for c in cols)
+    probe = (f" SEMI JOIN (SELECT DISTINCT {names} FROM ({rows.scope})) t ON {tested}"
+             if rows.few else "")
+    dup = (f"(SELECT {', '.join(f'u.{q(c)}' for c in cols)} FROM {rows.universe} u{probe} "
+           f"GROUP BY ALL HAVING count(*) > 1)")
     value = " || '|' || ".join(f"coalesce({_text('r.' + q(c))}, 'NULL')" for c in cols)
     return RowCheck(f"EXISTS (SELECT 1 FROM {dup} d WHERE {match})", value)
 
 
-def _unique(e: Expectation, p: Params, universe: str) -> RowCheck:
-    return _unique_over([e.kwargs["column"]], universe)
+def _unique(e: Expectation, p: Params, rows: Rows) -> RowCheck:
+    return _unique_over([e.kwargs["column"]], rows)
 
 
-def _compound_unique(e: Expectation, p: Params, universe: str) -> RowCheck:
-    return _unique_over(list(e.kwargs["column_list"]), universe)
+def _compound_unique(e: Expectation, p: Params, rows: Rows) -> RowCheck:
+    return _unique_over(list(e.kwargs["column_list"]), rows)
 
 
-def _pair_greater(e: Expectation, p: Params, universe: str) -> RowCheck:
+def _pair_greater(e: Expectation, p: Params, rows: Rows) -> RowCheck:
     a, b = f"r.{q(e.kwargs['column_A'])}", f"r.{q(e.kwargs['column_B'])}"
     op = ">=" if e.kwargs.get("or_equal") else ">"
     return RowCheck(f"{a} IS NOT NULL AND {b} IS NOT NULL AND NOT ({a} {op} {b})",
                     f"{_text(a)} || ' vs ' || {_text(b)}")
 
 
-ROW_CHECKS: dict[str, Callable[[Expectation, Params, str], RowCheck]] = {
+ROW_CHECKS: dict[str, Callable[[Expectation, Params, Rows], RowCheck]] = {
     "expect_column_values_to_not_be_null": _not_null,
     "expect_column_values_to_be_in_set": _in_set,
     "expect_column_values_to_not_be_in_set": _not_in_set,
@@ -143,6 +159,10 @@ ROW_CHECKS: dict[str, Callable[[Expectation, Params, str], RowCheck]] = {
     "expect_compound_columns_to_be_unique": _compound_unique,
     "expect_column_pair_values_a_to_be_greater_than_b": _pair_greater,
 }
+
+
+# Row checks that read the live table beyond the rows under test.
+LIVE_TABLE_CHECKS = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
 
 
 def batch_query(e: Expectation, scope: str) -> str:

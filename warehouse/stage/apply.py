@@ -7,6 +7,7 @@ that does not fit the contract). The counts are returned so the load can prove t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -18,6 +19,8 @@ from warehouse.contracts.types import duckdb_type
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.stage.schema import current_table, superseded_table
+
+TYPED_TABLE = "_typed"  # every row of the relation, typed, with _bad/_problems/_raw_json
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class RowLineage:
     raw: str = "to_json(r)"        # the row as JSON, as the file had it
     row_key: str = "NULL"          # the key as text, for quarantine.source_rows.row_key
     prefix: str = ""               # leads each typing problem: "file <f> row <n> field "
+    # Runs once _typed exists, before anything is counted: may mark more rows bad (with
+    # their problems and raw row) or keep what it needs of _typed.
+    after_typing: Callable[[duckdb.DuckDBPyConnection], None] | None = None
 
 
 @dataclass
@@ -98,13 +104,15 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source 
     watermark = f"TRY_CAST({q(table.watermark)} AS TIMESTAMP)" if table.watermark else "NULL"
     is_bad = f"coalesce({bad}, false)"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _typed AS "
+        f"CREATE OR REPLACE TEMP TABLE {TYPED_TABLE} AS "
         f"SELECT t.*, hash({hash_args}, t._deleted) AS _row_hash FROM ("
         f"SELECT {typed}, {is_bad} AS _bad, {deleted} AS _deleted, {watermark} AS _watermark, "
         f"{file_cols}, CASE WHEN {is_bad} THEN {problems} END AS _problems, "
         f"CASE WHEN {is_bad} THEN {raw} END AS _raw_json "
         f"FROM ({relation}) r) t"
     )
+    if lineage and lineage.after_typing:
+        lineage.after_typing(con)
     counts.rows_extracted = con.execute("SELECT count(*) FROM _typed").fetchone()[0]
     # Quarantine: rows whose values do not fit the contract, with every reason and the raw row.
     key_text = lineage.row_key if lineage else " || '|' || ".join(
@@ -154,11 +162,16 @@ def _append(con: duckdb.DuckDBPyConnection, load_id: str, source: Source, table:
               f"_watermark, _deleted, _row_hash, _file, _file_row FROM {q(rows)}")
     current = current_table(entity_name)
     if replace:
+        # Found by rowid: the key columns alone are scanned to find the replaced rows, and
+        # only those rows are read whole (a semi-join SELECT * read every column of the table).
         join = " AND ".join(f"cur.{q(k)} = n.{q(k)}" for k in key)
-        replaced = f"WHERE EXISTS (SELECT 1 FROM {q(rows)} n WHERE {join})"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _replaced_rids AS SELECT cur.rowid AS _rid "
+                    f"FROM {current} cur SEMI JOIN {q(rows)} n ON {join}")
+        replaced = "WHERE rowid IN (SELECT _rid FROM _replaced_rids)"
         con.execute(f"INSERT INTO {superseded_table(entity_name)} "
-                    f"SELECT * FROM {current} cur {replaced}")
-        con.execute(f"DELETE FROM {current} cur {replaced}")
+                    f"SELECT * FROM {current} {replaced}")
+        con.execute(f"DELETE FROM {current} {replaced}")
+        con.execute("DROP TABLE _replaced_rids")
     con.execute(f"INSERT INTO {current} {select}")
 
 
@@ -179,6 +192,8 @@ def _tombstone_missing(con: duckdb.DuckDBPyConnection, load_id: str, source: Sou
         f"{current_table(entity_name)} WHERE NOT _deleted AND ({scope}) "
         f"EXCEPT SELECT {keys} FROM {q(present)}"
     )
+    if con.execute("SELECT count(*) FROM _gone_keys").fetchone()[0] == 0:
+        return 0                          # the usual night: nothing gone, no row read whole
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _gone AS SELECT {cols}, cur._watermark, true AS _deleted, "
         f"hash({hash_args}, true) AS _row_hash, cur._file, cur._file_row "

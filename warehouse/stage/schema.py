@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS meta.table_changes (
     load_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, rows_before BIGINT NOT NULL,
     rows_deleted BIGINT NOT NULL, rows_inserted BIGINT NOT NULL, rows_updated BIGINT NOT NULL,
     rows_after BIGINT NOT NULL, PRIMARY KEY (load_id, table_name));
+ALTER TABLE meta.table_changes ADD COLUMN IF NOT EXISTS columns_updated VARCHAR[];
 CREATE TABLE IF NOT EXISTS meta.checks (
     load_id VARCHAR NOT NULL, check_name VARCHAR NOT NULL, table_name VARCHAR,
     severity VARCHAR NOT NULL, passed BOOLEAN NOT NULL, detail VARCHAR,

@@ -3,10 +3,11 @@
 A nightly load replaces the fact rows of affected keys (delete + insert stamped with the load's
 `_load_id`). The partitions an aggregate must rebuild are then: those holding rows stamped by
 this load, plus those whose fact row count no longer matches the aggregate's `_rows` (rows
-deleted or moved away). Everything else is kept. A full build happens when the table is new, its
-definition changed, it has no time level to partition by, the fact has no `_load_id`, or a
-dimension it keeps attributes of changed rows in place during this load (its stored labels would
-be stale everywhere).
+deleted or moved away), plus, when a dimension changed in place a column the aggregate keeps
+(a type-1 correction of a label), those holding facts of the members changed (stamped with the
+load's `_load_id` in the dimension). Everything else is kept. A full build happens when the
+table is new, its definition changed, it has no time level to partition by, the fact has no
+`_load_id`, or such a dimension has no `_load_id` to tell the changed members, or deleted rows.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from dataclasses import dataclass
 import duckdb
 from sqlglot import exp
 
+from warehouse.core.facts import replaced_rows_table
+from warehouse.cube.agg.delta import DeltaNotApplicable, apply_delta, replaced_available
 from warehouse.cube.agg.layout import ROWS, Layout, layout_of
 from warehouse.cube.agg.spec import Aggregate
-from warehouse.cube.model import CubeModel
+from warehouse.cube.model import CubeModel, Role
 from warehouse.cube.scope import table_expr
 from warehouse.duck import quote_ident as q
 
@@ -86,10 +89,11 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
     parts: int | None = None
     mode = "full" if reason else "incremental"
     if mode == "incremental":
+        stale, reason = _stale_dimensions(con, layout, load_id or "")
+        mode = "full" if reason else "incremental"
+    if mode == "incremental":
         try:
-            parts = _rebuild_partitions(con, cube, layout, load_id or "")
-            mode = "incremental" if parts else "unchanged"
-            reason = f"{parts} partition(s) of {layout.partition} touched by {load_id}"
+            mode, reason, parts = _refresh(con, cube, layout, load_id or "", stale)
         except (duckdb.ConversionException, duckdb.OutOfRangeException):
             reason = "a partial sum outgrew DECIMAL(18): rebuilt with DECIMAL(38) sums"
             layout = layout_of(cube, agg, narrow=False)
@@ -129,6 +133,38 @@ def determined_keys(con: duckdb.DuckDBPyConnection, layout: Layout) -> list[str]
     return [k for k, ok in zip(names, row, strict=True) if ok]
 
 
+def _refresh(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
+             stale: list[Role]) -> tuple[str, str, int]:
+    """(mode, reason, partitions rebuilt) of an incremental refresh: merged from the fact's
+    deltas where that is exact, else by rebuilding the touched partitions."""
+    replaced = _replaced_rows(con, cube.fact)
+    why_not = ("its dimensions changed kept attributes in place" if stale
+               else "no record of the rows this load deleted from the fact" if not replaced
+               else "")
+    if not why_not:
+        try:
+            groups, recomputed = apply_delta(con, cube, layout, _table(layout.aggregate),
+                                             load_id, replaced)
+        except DeltaNotApplicable as exc:
+            why_not = str(exc)
+        else:
+            # The safety net: partitions whose row count still disagrees with the fact.
+            parts = _rebuild_partitions(con, cube, layout, load_id, stamped=False)
+            return ("incremental" if groups or parts else "unchanged",
+                    f"{groups} group(s) merged from {load_id}'s fact changes ({recomputed} "
+                    f"recomputed from the fact); {parts} partition(s) rebuilt", parts)
+    parts = _rebuild_partitions(con, cube, layout, load_id, stale)
+    return ("incremental" if parts else "unchanged",
+            f"{parts} partition(s) of {layout.partition} touched by {load_id} "
+            f"(not merged from deltas: {why_not})", parts)
+
+
+def _replaced_rows(con: duckdb.DuckDBPyConnection, fact: str) -> str | None:
+    """The temp table of rows this load deleted from `fact`, when this connection ran it."""
+    replaced = replaced_rows_table(fact.rpartition(".")[2])
+    return replaced if replaced_available(con, replaced) else None
+
+
 def _create(con: duckdb.DuckDBPyConnection, agg: Aggregate, select: exp.Select) -> None:
     con.execute(f"CREATE OR REPLACE TABLE {_table(agg)} AS {select.sql('duckdb')}")
 
@@ -160,31 +196,63 @@ def _full_reason(con: duckdb.DuckDBPyConnection, fact: str, layout: Layout, defi
         "AND column_name = ?", [fact_schema, fact_name, LOAD_ID]).fetchone()[0]
     if not has_load_id:
         return f"the fact has no {LOAD_ID} column"
-    changed = _dimensions_changed_in_place(con, layout, load_id)
-    if changed:
-        return f"dimension rows changed in place in this load: {', '.join(changed)}"
     return ""
 
 
-def _dimensions_changed_in_place(con: duckdb.DuckDBPyConnection, layout: Layout,
-                                 load_id: str) -> list[str]:
-    """Dimension tables of this aggregate with updated or deleted rows in meta.table_changes."""
-    tables = sorted({role.dimension.table for role in layout.roles.values()})
-    if not tables:
-        return []
+def _stale_dimensions(con: duckdb.DuckDBPyConnection, layout: Layout,
+                      load_id: str) -> tuple[list[Role], str]:
+    """Roles whose dimension changed in place (this load) a column the aggregate keeps: their
+    changed members' partitions must be rebuilt. Or a reason to build in full instead."""
     has_meta = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
                            "AND table_name = 'table_changes'").fetchone()[0]
+    if not layout.roles:
+        return [], ""
     if not has_meta:
-        return tables
-    marks = ", ".join("?" for _ in tables)
-    rows = con.execute(
-        f"SELECT table_name FROM meta.table_changes WHERE load_id = ? AND table_name IN ({marks}) "
-        f"AND (rows_updated > 0 OR rows_deleted > 0)", [load_id, *tables]).fetchall()
-    return sorted(r[0] for r in rows)
+        return [], "no record of dimension changes (meta.table_changes)"
+    has_columns = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'meta' AND table_name = "
+        "'table_changes' AND column_name = 'columns_updated'").fetchone()[0]
+    listed = "columns_updated" if has_columns else "NULL::VARCHAR[]"
+    stale, full = [], []
+    for name, role in sorted(layout.roles.items()):
+        row = con.execute(
+            f"SELECT rows_deleted, {listed} FROM meta.table_changes WHERE load_id = ? AND "
+            f"table_name = ? AND (rows_updated > 0 OR rows_deleted > 0)",
+            [load_id, role.dimension.table]).fetchone()
+        if row is None:
+            continue
+        deleted, columns = row
+        kept = _columns_kept(layout, name)
+        if not deleted and columns is not None and not kept & set(columns):
+            continue                      # e.g. only closed versions, or an unused e-mail
+        if deleted or not _has_column(con, role.dimension.table, LOAD_ID):
+            changed = ", ".join(sorted(kept & set(columns or kept)))
+            full.append(f"{role.dimension.table} ({changed or 'rows deleted'})")
+        else:
+            stale.append(role)
+    if full:
+        return [], f"dimension rows changed in place in this load: {'; '.join(full)}"
+    return stale, ""
 
 
-def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str) -> int:
-    """Replace the aggregate rows of partitions touched by this load; returns how many."""
+def _columns_kept(layout: Layout, role_name: str) -> set[str]:
+    """Dimension columns the aggregate reads through `role_name`."""
+    return {c.name for e in (*layout.groups.values(), *layout.aggregates.values())
+            for c in e.find_all(exp.Column) if c.table == role_name}
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    schema, name = table.split(".", 1) if "." in table else ("main", table)
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+        "AND column_name = ?", [schema, name, column]).fetchone()[0])
+
+
+def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
+                        stale: list[Role] = (), *, stamped: bool = True) -> int:
+    """Replace the aggregate rows of partitions touched by this load, or holding facts of
+    members of `stale` dimensions changed in place by it, or (always) whose row count
+    disagrees with the fact's; returns how many. `stamped=False`: the count test only."""
     part_expr = layout.groups[layout.partition]
     part_role = layout.partition_ref.role
     from_fact = exp.select(exp.alias_(part_expr.copy(), "p", quoted=True)).from_(
@@ -195,19 +263,28 @@ def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, lo
             on=exp.EQ(this=exp.column(part_role.fact_key, table="f", quoted=True),
                       expression=exp.column(part_role.dimension.key, table=part_role.name,
                                             quoted=True)))
-    stamped = from_fact.where(exp.column(LOAD_ID, table="f", quoted=True).eq(
-        exp.Placeholder(this="1")), copy=True)
+    touched_rows = exp.column(LOAD_ID, table="f", quoted=True).eq(exp.Placeholder(this="1"))
+    for role in stale:
+        changed = exp.select(exp.column(role.dimension.key, quoted=True)).from_(
+            table_expr(role.dimension.table)).where(
+            exp.column(LOAD_ID, quoted=True).eq(exp.Placeholder(this="1")))
+        touched_rows = exp.or_(touched_rows, exp.column(role.fact_key, table="f", quoted=True)
+                               .isin(query=changed))
+    stamped_rows = from_fact.where(touched_rows, copy=True)
     counts = exp.select("p", exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True)).from_(
         exp.Subquery(this=from_fact, alias=exp.TableAlias(this=exp.to_identifier("x")))
     ).group_by("p")
     table = _table(layout.aggregate)
     part = q(layout.partition)
+    touched_by_load = (f"SELECT DISTINCT p FROM ({stamped_rows.sql('duckdb')}) s UNION "
+                       if stamped else "")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _agg_touched AS "
-        f"SELECT DISTINCT p FROM ({stamped.sql('duckdb')}) s UNION "
+        f"{touched_by_load}"
         f"SELECT coalesce(a.p, b.p) FROM ({counts.sql('duckdb')}) a FULL JOIN "
         f"(SELECT {part} AS p, sum({q(ROWS)}) AS n FROM {table} GROUP BY ALL) b "
-        f"ON a.p IS NOT DISTINCT FROM b.p WHERE a.n IS DISTINCT FROM b.n", [load_id])
+        f"ON a.p IS NOT DISTINCT FROM b.p WHERE a.n IS DISTINCT FROM b.n",
+        [load_id] if stamped else [])
     touched = con.execute("SELECT count(*) FROM _agg_touched").fetchone()[0]
     if touched:
         in_touched = f"{part} IN (SELECT p FROM _agg_touched) OR ({part} IS NULL AND " \

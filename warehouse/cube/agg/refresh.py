@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+from sqlglot import exp
 
 from warehouse.cube.agg.build import BuildResult, build_aggregates
+from warehouse.cube.agg.layout import FACT, layout_of
 from warehouse.cube.agg.spec import load_aggregates
 from warehouse.cube.model import CUBES_DIR, load_cube_model
 from warehouse.duck import quote_ident
@@ -21,6 +23,20 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection, load_id: str,
     if not aggregates:
         return []
     return build_aggregates(con, model, aggregates, load_id=load_id)
+
+
+def fact_columns_read(cubes_dir: Path | None = None) -> dict[str, set[str]]:
+    """Per fact table, the columns its declared aggregates read: what a load must keep of the
+    fact rows it deletes for the aggregates to subtract them (warehouse.cube.agg.delta)."""
+    model = load_cube_model(cubes_dir)
+    out: dict[str, set[str]] = {}
+    for aggs in load_aggregates(model, cubes_dir or CUBES_DIR).values():
+        for agg in aggs:
+            cube = model.cube(agg.cube)
+            select = layout_of(cube, agg).select(cube)
+            out.setdefault(cube.fact, set()).update(
+                c.name for c in select.find_all(exp.Column) if c.table == FACT)
+    return out
 
 
 def drop_undeclared(con: duckdb.DuckDBPyConnection, declared: set[str]) -> list[str]:

@@ -1,0 +1,149 @@
+"""Maintain an aggregate table from one load's fact deltas, without re-reading the fact.
+
+The load stamps the fact rows it inserted with its `_load_id` and keeps the rows it deleted
+(replaced or gone) in a temp table (warehouse.core.facts.replaced_rows_table). Both are
+aggregated to the table's grain; per group, sums and counts become old + inserted - deleted,
+minima and maxima the least / greatest of old and inserted. A group is recomputed from the
+fact only when the deltas cannot tell its new value: a deleted row may have held its minimum
+or maximum and nothing inserted matches it, or a sum may have lost its last non-NULL value.
+Groups left with no fact rows are dropped.
+
+Exact only while the dimensions' attributes the table keeps did not change in place during the
+load (the deleted rows are joined to today's dimension rows): the caller checks that first.
+"""
+
+from __future__ import annotations
+
+import duckdb
+from sqlglot import exp
+
+from warehouse.cube.agg.layout import FACT, ROWS, Layout
+from warehouse.cube.model import Cube
+from warehouse.cube.scope import table_expr
+from warehouse.duck import quote_ident as q
+from warehouse.duck import quote_literal as lit
+
+LOAD_ID = "_load_id"
+
+
+class DeltaNotApplicable(Exception):
+    """The table cannot be maintained from deltas; the message says why."""
+
+
+def combine_kind(built: exp.Expression) -> str:
+    """How a stored partial aggregate combines with a delta: sum, count, min or max."""
+    inner = built.this if isinstance(built, exp.Cast) else built
+    for kind, node in (("sum", exp.Sum), ("count", exp.Count), ("min", exp.Min),
+                       ("max", exp.Max)):
+        if isinstance(inner, node) and not isinstance(inner.this, exp.Distinct):
+            return kind
+    raise DeltaNotApplicable(f"no delta rule for {built.sql('duckdb')}")
+
+
+def apply_delta(con: duckdb.DuckDBPyConnection, cube: Cube, layout: Layout, table: str,
+                load_id: str, replaced: str) -> tuple[int, int]:
+    """Merge this load's inserted and deleted fact rows into `table`.
+    Returns (groups changed, groups recomputed from the fact)."""
+    kinds = {c: combine_kind(e) for c, e in layout.aggregates.items()}
+    groups = list(layout.groups)
+    plus = layout.select(cube, exp.column(LOAD_ID, table=FACT, quoted=True).eq(
+        exp.Literal.string(load_id)))
+    minus = layout.select(cube).from_(table_expr(replaced, FACT), copy=True)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _agg_plus AS {plus.sql('duckdb')}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _agg_minus AS {minus.sql('duckdb')}")
+    g = ", ".join(q(c) for c in groups)
+    per_side = []
+    for c, kind in kinds.items():
+        fn = {"sum": "sum", "count": "sum", "min": "min", "max": "max"}[kind]
+        per_side.append(f"{fn}({q(c)}) FILTER (WHERE _sign = 1) AS {q('p_' + c)}")
+        per_side.append(f"{fn}({q(c)}) FILTER (WHERE _sign = -1) AS {q('m_' + c)}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _agg_delta AS SELECT {g}, {', '.join(per_side)} FROM "
+        f"(SELECT *, 1 AS _sign FROM _agg_plus UNION ALL BY NAME "
+        f"SELECT *, -1 AS _sign FROM _agg_minus) GROUP BY ALL")
+    con.execute("DROP TABLE _agg_plus; DROP TABLE _agg_minus")
+    changed = con.execute("SELECT count(*) FROM _agg_delta").fetchone()[0]
+    if not changed:
+        con.execute("DROP TABLE _agg_delta")
+        return 0, 0
+    same_group = " AND ".join(f"a.{q(c)} IS NOT DISTINCT FROM d.{q(c)}" for c in groups)
+    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE "
+                             "schema_name = ? AND table_name = ?",
+                             list(_split(table))).fetchall())
+    merged, recompute = [], []
+    for c, kind in kinds.items():
+        value, flag = _merge(kind, f"a.{q(c)}", f"d.{q('p_' + c)}", f"d.{q('m_' + c)}")
+        merged.append(f"CAST({value} AS {types[c]}) AS {q(c)}")
+        if flag:
+            recompute.append(flag)
+    old_rows, minus_rows = f"coalesce(a.{q(ROWS)}, 0)", f"coalesce(d.{q('m_' + ROWS)}, 0)"
+    left = f"{old_rows} + coalesce(d.{q('p_' + ROWS)}, 0) - {minus_rows}"
+    # A group left with no rows is simply gone; one that lost rows it never had is recomputed.
+    unsure = " OR ".join(f"({r})" for r in recompute) or "false"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _agg_merged AS SELECT "
+        f"{', '.join(f'd.{q(c)}' for c in groups)}, {', '.join(merged)}, "
+        f"{old_rows} < {minus_rows} OR ({left} > 0 AND coalesce({unsure}, true)) "
+        f"AS _recompute FROM _agg_delta d LEFT JOIN {table} a ON {same_group}")
+    con.execute(f"DELETE FROM {table} a USING _agg_delta d WHERE {same_group}")
+    columns = ", ".join(q(c) for c in (*groups, *kinds))
+    con.execute(f"INSERT INTO {table} SELECT {columns} FROM _agg_merged "
+                f"WHERE NOT _recompute AND {q(ROWS)} > 0")
+    recomputed = con.execute("SELECT count(*) FROM _agg_merged WHERE _recompute").fetchone()[0]
+    if recomputed:
+        _recompute_groups(con, cube, layout, table)
+    con.execute("DROP TABLE _agg_delta; DROP TABLE _agg_merged")
+    return changed, recomputed
+
+
+def _merge(kind: str, old: str, plus: str, minus: str) -> tuple[str, str | None]:
+    """(new value, condition under which the deltas cannot tell it) for one column."""
+    if kind == "count":
+        return f"coalesce({old}, 0) + coalesce({plus}, 0) - coalesce({minus}, 0)", None
+    if kind == "sum":
+        # SUM is NULL over no non-NULL value: when the deleted rows may have held the last
+        # ones (a result of exactly 0 with nothing inserted), only the fact can tell.
+        value = (f"CASE WHEN {old} IS NULL AND {plus} IS NULL THEN NULL ELSE "
+                 f"coalesce({old}, 0) + coalesce({plus}, 0) - coalesce({minus}, 0) END")
+        unsure = (f"{minus} IS NOT NULL AND ({old} IS NULL OR ({plus} IS NULL AND "
+                  f"{old} - {minus} = 0))")
+        return value, unsure
+    better = "<=" if kind == "min" else ">="
+    pick = "least" if kind == "min" else "greatest"
+    value = f"CASE WHEN {old} IS NULL THEN {plus} WHEN {plus} IS NULL THEN {old} " \
+            f"ELSE {pick}({old}, {plus}) END"
+    # The deleted rows reached the old extreme and nothing inserted reaches it: recompute.
+    unsure = (f"{minus} IS NOT NULL AND ({old} IS NULL OR {minus} {better} {old}) "
+              f"AND coalesce(NOT ({plus} {better} {old}), true)")
+    return value, unsure
+
+
+def _recompute_groups(con: duckdb.DuckDBPyConnection, cube: Cube, layout: Layout,
+                      table: str) -> None:
+    """Rows of the groups flagged in _agg_merged, aggregated again from the fact."""
+    flagged = exp.select("1").from_("_agg_merged").where("_recompute")
+    for c, e in layout.groups.items():
+        flagged = flagged.where(exp.NullSafeEQ(this=exp.column(c, table="_agg_merged",
+                                                               quoted=True), expression=e.copy()))
+    part = layout.partition
+    where = exp.Exists(this=flagged)
+    if part is not None:  # a plain filter on the partition lets the scan skip other months
+        values = [v for (v,) in con.execute(
+            f"SELECT DISTINCT {q(part)} FROM _agg_merged WHERE _recompute").fetchall()]
+        if values and all(isinstance(v, str) for v in values):
+            where = exp.and_(layout.groups[part].copy().isin(
+                *[exp.Literal.string(v) for v in values]), where)
+        elif values and all(isinstance(v, int) for v in values):
+            where = exp.and_(layout.groups[part].copy().isin(
+                *[exp.Literal.number(v) for v in values]), where)
+    con.execute(f"INSERT INTO {table} {layout.select(cube, where).sql('duckdb')}")
+
+
+def _split(table: str) -> tuple[str, str]:
+    schema, name = table.replace('"', "").split(".", 1)
+    return schema, name
+
+
+def replaced_available(con: duckdb.DuckDBPyConnection, replaced: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND "
+                            f"table_name = {lit(replaced)}").fetchone()[0])
