@@ -23,13 +23,13 @@ from bench.measure import machine, write_results
 from bench.ssb.build import build, ssb_path
 from bench.ssb.compare import same, same_text
 from bench.ssb.engine import cube_query
-from bench.ssb.model import prepare, ssb_model
+from bench.ssb.model import ssb_model
 from bench.ssb.queries import QUERIES
 from warehouse import duck
 from warehouse.config import home
 from warehouse.cube import CubeEngine
 from warehouse.cube.agg.build import build_aggregates
-from warehouse.cube.agg.navigate import AggregatePicker, built_aggregates
+from warehouse.cube.agg.navigate import AggregatePicker
 
 # The peer lives in its own venv (`make bench-ssb-peer`), beside the project's .venv.
 PEER_PYTHON = Path(os.environ.get("CRMWH_BSL_VENV")
@@ -59,7 +59,6 @@ def main() -> None:
              "ssb_cached": cached}
 
     con = duck.connect(path, memory_limit=opts.memory_limit, threads=opts.threads)
-    prepare(con)
     model, aggs = ssb_model(con)
     setup["lineorder_rows"] = con.execute("SELECT count(*) FROM lineorder").fetchone()[0]
     t0 = time.perf_counter()
@@ -77,7 +76,7 @@ def main() -> None:
                                    "ORDER BY table_name").fetchall()]
     setup["aggregates_built_now"] = bool(stale or opts.rebuild_aggregates)
     setup["aggregates_build_s"] = round(sum(a["build_s"] for a in setup["aggregates"]), 1)
-    picker = AggregatePicker(model, aggs, built_aggregates(con))
+    picker = AggregatePicker.from_connection(con, model, aggs)
     base_engine = CubeEngine(con, model)
     agg_engine = CubeEngine(con, model, picker=picker)
 

@@ -1,4 +1,4 @@
-"""The SSB cube model (bench/ssb/cubes/) on an SSB database file, and its fact view."""
+"""The SSB cube model (bench/ssb/cubes/) on an SSB database file."""
 
 from __future__ import annotations
 
@@ -11,17 +11,6 @@ from warehouse.cube.catalog import catalog_from_connection
 from warehouse.cube.model import CubeModel, load_cube_model
 
 CUBES = Path(__file__).resolve().parent / "cubes"
-
-# The two row-level products the SSB queries sum, as columns a measure can name.
-FACT_VIEW = """CREATE OR REPLACE VIEW lineorder_facts AS
-SELECT *, lo_extendedprice * lo_discount AS lo_discounted_price,
-       lo_revenue - lo_supplycost AS lo_profit
-FROM lineorder"""
-
-
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the fact view the cube reads (needs a writable connection; idempotent)."""
-    con.execute(FACT_VIEW)
 
 
 def ssb_model(con: duckdb.DuckDBPyConnection) -> tuple[CubeModel, dict[str, list[Aggregate]]]:

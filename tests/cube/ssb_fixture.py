@@ -13,7 +13,7 @@ import duckdb
 import yaml
 
 from bench.ssb.build import build
-from bench.ssb.model import CUBES, prepare
+from bench.ssb.model import CUBES
 from warehouse import duck
 from warehouse.cube.agg.build import build_aggregates
 from warehouse.cube.agg.spec import load_aggregates
@@ -38,10 +38,9 @@ def cubes_with(tmp: Path, extra_aggregates: dict | None = None) -> Path:
 
 
 def open_copy(source: Path, target: Path, cubes_dir: Path, *, build_aggs: bool = True):
-    """A writable copy of the SSB file with the fact view, model and (built) aggregates."""
+    """A writable copy of the SSB file with its cube model and (built) aggregates."""
     shutil.copy(source, target)
     con = duck.connect(target)
-    prepare(con)
     model = load_cube_model(cubes_dir, catalog_from_connection(con))
     aggregates = load_aggregates(model, cubes_dir)
     if build_aggs:

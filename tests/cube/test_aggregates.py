@@ -138,6 +138,36 @@ def test_navigation_choices(world, measures, levels, cuts, expected):
         assert not usable
 
 
+def test_one_aggregate_row_per_answer_row_is_read_as_stored(world):
+    """Grouping by, or cutting to one member of, every level an aggregate keeps (a level fixing
+    its ancestors when the build found the hierarchy strict) reads the stored partials: no GROUP
+    BY, same answer and types. Without that evidence the engine re-aggregates."""
+    con, model, aggregates, _ = world
+    base = CubeEngine(con, model)
+    query = make_query("ssb", ["revenue", "lines", "avg_discount", "min_price"],
+                       ["date.month", "customer.nation", "discount.discount"],
+                       [PointCut("supplier.region", "ASIA")])
+    picker = AggregatePicker.from_connection(con, model, aggregates)
+    assert "supplier__s_nation" not in picker.determined["agg.ssb__t_month_nation"]
+    assert {"date__d_yearmonthnum", "customer__c_nation"} <= \
+        picker.determined["agg.ssb__t_month_nation"]
+    # week 6 is in every year: a week does not fix its year
+    assert "date__d_weeknuminyear" not in picker.determined["agg.ssb__flight1"]
+    stored = CubeEngine(con, model, picker=picker).run(query)
+    assert picker.decisions[0].aggregate == "ssb.t_month_nation"
+    assert "GROUP BY" not in stored.compiled.sql
+    unproven = AggregatePicker(model, aggregates, picker.built, determined={})
+    regrouped = CubeEngine(con, model, picker=unproven).run(query)
+    assert "GROUP BY" in regrouped.compiled.sql
+    expected = base.run(query)
+    for got in (stored, regrouped):
+        assert got.table.schema == expected.table.schema
+        assert equal(sorted(got.rows(), key=repr), sorted(expected.rows(), key=repr))
+    # a set of two members is not one member: summed over both
+    two = query.with_(cuts=(SetCut("supplier.region", ("ASIA", "AFRICA")),))
+    assert "GROUP BY" in CubeEngine(con, model, picker=picker).compile(two).sql
+
+
 def reasons(picker, name: str) -> tuple[str, ...]:
     [decision] = picker.decisions
     return next(c.reasons for c in decision.candidates if c.aggregate == f"ssb.{name}")
@@ -169,7 +199,7 @@ def test_explain_reasons(world):
     assert lines[0].startswith("ssb: answered from aggregate ssb.")
     assert any("cannot: " in line for line in lines)
     _, lines = explain_lines(agg, make_query("ssb", ["revenue"], ["part.part"]))
-    assert lines[0] == "ssb: answered from the base fact main.lineorder_facts"
+    assert lines[0] == "ssb: answered from the base fact main.lineorder"
     assert "missing level part.part" in "\n".join(lines)
 
 
@@ -197,6 +227,21 @@ def test_declaration_errors_name_file_and_key(world, tmp_path):
     bad = cubes_with(tmp_path / "bad3", {"oops": {"levels": ["date.year"], "measure": ["revenue"]}})
     with pytest.raises(ContractError, match=r"measure"):
         load_aggregates(model, bad)
+    bad = cubes_with(tmp_path / "bad4", {"oops": {"levels": ["date.month"], "measures": ["revenue"],
+                                                   "order_by": ["customer.region"]}})
+    with pytest.raises(ContractError, match=r"aggregates\.oops\.order_by\[0\]: 'customer\.region' "
+                                            r"is not a level this aggregate keeps"):
+        load_aggregates(model, bad)
+
+
+def test_order_by_sorts_the_table_by_those_levels_first(world):
+    _, model, aggregates, _ = world
+    cube = model.cube("ssb")
+    brand = next(a for a in aggregates["ssb"] if a.name == "flight4_brand")
+    order = layout_of(cube, brand).select(cube).args["order"].expressions
+    assert [o.this.name for o in order[:4]] == ["part__p_category", "supplier__s_nation",
+                                                "customer__c_region", "date__d_year"]
+    assert len(order) == len({o.this.name for o in order})     # each column once
 
 
 # ---- incremental rebuild ---------------------------------------------------------------------
@@ -217,9 +262,6 @@ def loaded(world, tmp_path):
     con, model, aggregates = open_copy(ssb_file(tmp_path.parent / "ssb-cache"),
                                        tmp_path / "inc.duckdb", cubes, build_aggs=False)
     con.execute("ALTER TABLE lineorder ADD COLUMN _load_id VARCHAR DEFAULT 'L1'")
-    con.execute("CREATE OR REPLACE VIEW lineorder_facts AS SELECT *, lo_extendedprice * "
-                "lo_discount AS lo_discounted_price, lo_revenue - lo_supplycost AS lo_profit "
-                "FROM lineorder")
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute("CREATE TABLE meta.table_changes (load_id VARCHAR, table_name VARCHAR, "
                 "rows_before BIGINT, rows_deleted BIGINT, rows_inserted BIGINT, "
@@ -237,15 +279,15 @@ def test_delta_merge_equals_full_rebuild(loaded):
     deleted maximum nothing replaces (its groups are recomputed) and a month emptied of rows,
     and ends equal to a full rebuild."""
     con, model, aggregates = loaded
-    replaced = "_replaced_lineorder_facts"
-    con.execute(f"CREATE TEMP TABLE {replaced} AS SELECT * FROM lineorder_facts LIMIT 0")
+    replaced = "_replaced_lineorder"
+    con.execute(f"CREATE TEMP TABLE {replaced} AS SELECT * FROM lineorder LIMIT 0")
     simulate_load(con, keep_deleted=replaced)
     top = ("lo_extendedprice = (SELECT max(lo_extendedprice) FROM lineorder WHERE "
            "lo_orderdate BETWEEN DATE '1996-01-01' AND DATE '1996-01-31')")
-    con.execute(f"INSERT INTO {replaced} SELECT * FROM lineorder_facts WHERE {top}")
+    con.execute(f"INSERT INTO {replaced} SELECT * FROM lineorder WHERE {top}")
     con.execute(f"DELETE FROM lineorder WHERE {top}")
     gone = "lo_orderdate BETWEEN DATE '1993-07-01' AND DATE '1993-07-31'"
-    con.execute(f"INSERT INTO {replaced} SELECT * FROM lineorder_facts WHERE {gone}")
+    con.execute(f"INSERT INTO {replaced} SELECT * FROM lineorder WHERE {gone}")
     con.execute(f"DELETE FROM lineorder WHERE {gone}")
     results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
     recomputed = 0
@@ -267,7 +309,7 @@ def simulate_load(con, keep_deleted: str | None = None) -> None:
     orders arrive."""
     def delete(condition: str) -> None:
         if keep_deleted:    # what the nightly load keeps of the rows it deletes from a fact
-            con.execute(f"INSERT INTO {keep_deleted} SELECT * FROM lineorder_facts "
+            con.execute(f"INSERT INTO {keep_deleted} SELECT * FROM lineorder "
                         f"WHERE {condition}")
         con.execute(f"DELETE FROM lineorder WHERE {condition}")
 

@@ -127,3 +127,21 @@ def test_unknown_attribute_column_in_an_expression(tmp_path):
         'iso_year: {expr: "isoyear(date)"', 'iso_year: {expr: "isoyear(day)"')
     expect(tmp_path, GOOD_SALES, "dimensions.yaml", "dimensions.date.attributes.iso_year",
            "unknown column 'day' of core.dim_date", dimensions=dims)
+
+
+def test_a_measure_may_sum_an_expression_over_fact_columns(tmp_path):
+    model = load_with(tmp_path, GOOD_SALES.replace(
+        "revenue: {type: sum, column: net_amount}",
+        "revenue: {type: sum, column: net_amount}\n"
+        "      margin: {type: sum, expr: net_amount - cost_amount}"))
+    margin = model.cube("shop").measure("margin")
+    assert margin.column.sql("duckdb") == "net_amount - cost_amount"
+    assert margin.dtype.startswith("DECIMAL")
+
+
+def test_measure_expression_errors(tmp_path):
+    expect(tmp_path, GOOD_SALES.replace("column: net_amount", "expr: net_amount - cost_amout"),
+           "shop.yaml", "cubes.shop.measures.revenue.expr", "unknown column 'cost_amout'")
+    expect(tmp_path, GOOD_SALES.replace("column: net_amount",
+                                        "column: net_amount, expr: net_amount * 2"),
+           "shop.yaml", "column or an expr, not both")

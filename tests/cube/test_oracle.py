@@ -280,3 +280,13 @@ def test_explicit_grouping_sets_and_cube_totals(demo_wh, sales_rows):
                                   totals="all")).rows()
     assert {r[2] for r in cube} == {0, 1, 2, 3}
     assert [r[3] for r in cube if r[2] == 3] == [total[1]]
+
+
+def test_one_component_compiles_to_one_select_ordered_like_the_nested_form(demo_wh):
+    """The common query is a single SELECT (no wrapping layers), ordered by each level's sort
+    attribute, then its key: product names in order, ties broken by id."""
+    result = demo_wh.run(make_query("sales", ["revenue"], ["product.product"]))
+    sql = result.compiled.sql
+    assert sql.count("SELECT") == 1, sql
+    rows = result.rows()
+    assert [(r[1], r[0]) for r in rows] == sorted((r[1], r[0]) for r in rows)

@@ -4,10 +4,15 @@ Passes: resolve names, split the measures into components (one per fact, semi-ad
 or time window), build each component aggregated to the grain, join the components on the grain
 keys (FULL OUTER JOIN between facts, LEFT JOIN for time windows onto the base values), then
 compute final and calculated measures, and apply top-N, ordering and pagination.
+
+The common case, one component without totals, time windows or top-N, is the component's own
+SELECT with the final measures, ORDER BY and LIMIT added: one flat statement, shaped like the
+SQL an analyst writes by hand (nothing for DuckDB to unnest, less for sqlglot to generate).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -77,8 +82,9 @@ def compile_query(model: CubeModel, query: Query, picker: SourcePicker | None = 
     names = [r.name for r in levels]
     if len(set(names)) != len(names):
         raise UserError("a level appears twice in the drilldown")
-    sets = grouping_sets(query.with_(drilldown=tuple(names)) if query.grouping_sets is None
-                         else query, len(levels))
+    sets = None if query.grouping_sets is None and query.totals == "none" else grouping_sets(
+        query.with_(drilldown=tuple(names)) if query.grouping_sets is None else query,
+        len(levels))
     measures = list(dict.fromkeys(list(query.measures) + [t.measure for t in query.time]))
     if not measures:
         raise UserError("name at least one measure")
@@ -97,7 +103,8 @@ def compile_query(model: CubeModel, query: Query, picker: SourcePicker | None = 
     for comp in components:
         comp.select, source = build(comp.part, params, picker)
         sources.append(f"{comp.alias}: {source.label}")
-    tree, columns = _assemble(cube, query, names, levels, sets, measures, components)
+    flat = _flat(cube, query, names, levels, sets, components)
+    tree, columns = flat or _assemble(cube, query, names, levels, sets, measures, components)
     return Compiled(tree, params.values, columns, sources)
 
 
@@ -188,6 +195,65 @@ def _join_on(left: list[exp.Expression], right: str, keys: list[str]) -> exp.Exp
                       for lhs, k in zip(left, keys, strict=True)])
 
 
+def _flat(cube: Cube, query: Query, names: list[str], levels, sets,
+          components: list[_Component]) -> tuple[exp.Select, list[str]] | None:
+    """The single component's SELECT as the answer, or None when the query needs the joins."""
+    if (len(components) != 1 or components[0].calc is not None or components[0].part.semi
+            or sets is not None or query.top is not None):
+        return None
+    select = components[0].select
+    parts = {p.alias_or_name: p.this for p in select.expressions}
+    columns: list[str] = []
+    projections: list[exp.Expression] = []
+
+    def position(name: str) -> exp.Expression:
+        return exp.Literal.number(columns.index(name) + 1)
+
+    for i, ref in enumerate(levels):
+        projections.append(alias(parts[f"__k{i}"], names[i]))
+        columns.append(names[i])
+        if ref.level.label is not None:
+            projections.append(alias(parts[f"__l{i}"], f"{names[i]}.label"))
+            columns.append(f"{names[i]}.label")
+
+    taken: set[str] = set()
+
+    def take(comp: str) -> exp.Expression:
+        """A component's aggregate: the node itself the first time, then copies."""
+        if comp in taken:
+            return parts[comp].copy()
+        taken.add(comp)
+        return parts[comp]
+
+    def value(name: str) -> exp.Expression:
+        m = cube.measure(name)
+        if m.type == "calculated":
+            return measure_sql.calculated(cube, m, value)
+        return measure_sql.final(m, take)
+
+    for name in query.measures:
+        projections.append(alias(value(name), name))
+        columns.append(name)
+
+    def level_keys(i: int) -> list[exp.Expression]:
+        sort = parts.get(f"__s{i}")
+        return ([sort.copy()] if sort is not None else []) + [position(names[i])]
+
+    select.set("expressions", projections)
+    order = _order(cube, query, names, level_keys, position)
+    if order:
+        select.set("order", exp.Order(expressions=order))
+    _paginate(select, query)
+    return select, columns
+
+
+def _paginate(select: exp.Select, query: Query) -> None:
+    if query.limit is not None:
+        select.set("limit", exp.Limit(expression=exp.Literal.number(int(query.limit))))
+    if query.offset:
+        select.set("offset", exp.Offset(expression=exp.Literal.number(int(query.offset))))
+
+
 def _assemble(cube: Cube, query: Query, names: list[str], levels, sets, measures: list[str],
               components: list[_Component]) -> tuple[exp.Select, list[str]]:
     main = [c for c in components if c.calc is None]
@@ -258,13 +324,14 @@ def _assemble(cube: Cube, query: Query, names: list[str], levels, sets, measures
     outer = select_from(outer_cols, inner, "q")
     if query.top is not None:
         outer = _top(outer, cube, query, names, sets)
-    order = _order(cube, query, names, gcols)
+
+    def level_keys(i: int) -> list[exp.Expression]:
+        return [col(f"__order{i}", "q"), col(names[i], "q")]
+
+    order = _order(cube, query, names, level_keys, lambda name: col(name, "q"), gcols)
     if order:
         outer.set("order", exp.Order(expressions=order))
-    if query.limit is not None:
-        outer.set("limit", exp.Limit(expression=exp.Literal.number(int(query.limit))))
-    if query.offset:
-        outer.set("offset", exp.Offset(expression=exp.Literal.number(int(query.offset))))
+    _paginate(outer, query)
     return outer, columns
 
 
@@ -291,34 +358,38 @@ def _calc_value(cube: Cube, calc: TimeCalc, windows: list[_Component], current) 
     return prior
 
 
-def _order_key(cube: Cube, names: list[str], by: str) -> list[exp.Expression]:
+def _level_index(cube: Cube, names: list[str], by: str) -> int | None:
     if by in names:
-        i = names.index(by)
-        return [col(f"__order{i}", "q")]
+        return names.index(by)
     try:
         ref = cube.level(by)
     except UserError:
-        ref = None
-    if ref is not None and ref.name in names:
-        return [col(f"__order{names.index(ref.name)}", "q")]
-    return [col(by, "q")]
+        return None
+    return names.index(ref.name) if ref.name in names else None
 
 
-def _order(cube: Cube, query: Query, names: list[str], gcols) -> list[exp.Expression]:
+def _order(cube: Cube, query: Query, names: list[str],
+           level_keys: Callable[[int], list[exp.Expression]],
+           column: Callable[[str], exp.Expression], gcols=None) -> list[exp.Expression]:
+    """ORDER BY: the query's own orders, then every level (its sort key first, then its key).
+
+    level_keys(i) gives level i's sort keys; column(name) a measure or time column.
+    """
     out: list[exp.Expression] = []
     known = set(query.measures) | {t.column for t in query.time} | set(names)
     for o in query.order:
         if o.by not in known and not any(cube.level(o.by).name == n for n in names
                                          if "." in o.by):
             raise UserError(f"order by {o.by!r}: not a measure or level of this query")
-        for key in _order_key(cube, names, o.by):
-            out.append(exp.Ordered(this=key, desc=o.descending, nulls_first=False))
+        i = _level_index(cube, names, o.by)
+        key = level_keys(i)[0] if i is not None else column(o.by)
+        out.append(exp.Ordered(this=key, desc=o.descending, nulls_first=False))
     # Then the levels in drilldown order, totals after their details, for a stable result.
     for i in range(len(names)):
         if gcols:
             out.append(exp.Ordered(this=gcols[f"__g{i}"], desc=False))
-        out.append(exp.Ordered(this=col(f"__order{i}", "q"), desc=False, nulls_first=False))
-        out.append(exp.Ordered(this=col(names[i], "q"), desc=False, nulls_first=False))
+        for key in level_keys(i):
+            out.append(exp.Ordered(this=key, desc=False, nulls_first=False))
     return out
 
 

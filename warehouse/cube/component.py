@@ -11,6 +11,7 @@ then one column per measure component.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
 
 from sqlglot import exp
@@ -18,7 +19,7 @@ from sqlglot import exp
 from warehouse.cube.measure_sql import COMPONENTS, REAGGREGATE
 from warehouse.cube.model import Condition, Cube, LevelRef, Measure
 from warehouse.cube.query import Cut, PathCut, PointCut, RangeCut, SetCut
-from warehouse.cube.scope import Params, Scope, alias, coerce, col, select_from
+from warehouse.cube.scope import FACT, Params, Scope, alias, all_of, coerce, col, select_from
 from warehouse.cube.source import FactSource, Needs, SourcePicker
 from warehouse.errors import UserError
 
@@ -92,13 +93,13 @@ def cut_condition(scope: Scope, cut: Cut) -> exp.Expression:
         if cut.high is not None:
             high = coerce(cut.high, ref.level.key.dtype, ref.name)
             parts.append(exp.LTE(this=key.copy(), expression=scope.params.bind(high)))
-        cond = exp.and_(*parts) if parts else exp.true()
+        cond = all_of(parts) if parts else exp.true()
         return exp.Not(this=exp.Paren(this=cond)) if cut.invert else cond
     if isinstance(cut, PathCut):
         role = cube.role(cut.dimension)
         parts = [scope.condition(LevelRef(role, role.dimension.levels[name]), (value,))
                  for name, value in zip(_path_levels(cube, cut), cut.path, strict=False)]
-        cond = exp.and_(*parts)
+        cond = all_of(parts)
         return exp.Not(this=exp.Paren(this=cond)) if cut.invert else cond
     raise UserError(f"unknown cut {cut!r}")
 
@@ -125,13 +126,14 @@ def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select,
         for i, cols in enumerate(group_cols):
             projections.append(alias(exp.Anonymous(this="GROUPING", expressions=[cols[0].copy()]),
                                      f"__g{i}"))
+    one_row = _one_row_each(part, scope, group_cols)
     time_value = None
     if part.semi is not None:
         over = part.semi.over
         time_value = scope.attr(over, over.dimension.time)
         projections.append(alias(time_value, "__t"))
     for measure in part.measures:
-        projections += _aggregates(scope, measure)
+        projections += _aggregates(scope, measure, one_row)
     where = [cut_condition(scope, c) for c in part.cuts]
     scope.required |= null_rejecting_roles(cube, part.cuts, part.conditions)
     segment = scope.conditions(part.conditions)
@@ -139,11 +141,11 @@ def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select,
         where.append(segment)
     select = scope.from_clause(exp.Select(expressions=projections))
     if where:
-        select.set("where", exp.Where(this=exp.and_(*where)))
+        select.set("where", exp.Where(this=all_of(where)))
     extra = [time_value.copy()] if time_value is not None else []
     if part.sets is None:
         keys = list(chain.from_iterable(group_cols)) + extra
-        if keys:
+        if keys and not one_row:
             select.set("group", exp.Group(expressions=[k.copy() for k in keys]))
     else:
         sets = [exp.Tuple(expressions=[c.copy() for i in s for c in group_cols[i]]
@@ -154,23 +156,102 @@ def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select,
     return select, source
 
 
-def _aggregates(scope: Scope, measure: Measure) -> list[exp.Expression]:
+# Measure types whose stored partial is the value itself when one table row is one answer row.
+AS_STORED = {"sum", "count", "min", "max", "avg"}
+
+
+def _one_row_each(part: Part, scope: Scope, group_cols: list[list[exp.Expression]]) -> bool:
+    """Whether each answer row is exactly one row of the aggregate table read: the query groups
+    by, or cuts to a single member, every column of the table's grain (or a level key that fixes
+    it). Then the stored partial aggregates are the answer: no GROUP BY, no re-aggregation."""
+    source = scope.source
+    if not source.grain or not group_cols or part.sets is not None or part.semi is not None:
+        return False
+    for m in part.measures:
+        if m.filter or m.type not in AS_STORED:
+            return False
+        if m.type == "sum" and m.name in source.measures and m.name not in source.sum_types:
+            return False        # the answer's type would be the stored partial's, not SUM's
+    fixed: set[str] = set()
+    for expr in chain.from_iterable(group_cols):
+        if not (isinstance(expr, exp.Column) and expr.table == FACT):
+            return False
+        fixed.add(expr.name)
+    for ref in _single_members(part):
+        if ref.name in source.levels:
+            fixed.add(source.levels[ref.name])
+    grown = True
+    while grown:
+        before = len(fixed)
+        for key, deps in source.determines.items():
+            if key in fixed:
+                fixed.update(deps)
+        grown = len(fixed) > before
+    return set(source.grain) <= fixed
+
+
+def _single_members(part: Part) -> list[LevelRef]:
+    """Levels the query's cuts and segments hold to one (non-NULL) member."""
+    cube = part.cube
+    out = []
+    for cut in part.cuts:
+        if cut.invert:
+            continue
+        values = (cut.value,) if isinstance(cut, PointCut) else \
+            tuple(set(cut.values)) if isinstance(cut, SetCut) else ()
+        if len(values) == 1 and values[0] is not None:
+            out.append(cube.level(cut.level))
+        elif isinstance(cut, PathCut) and None not in cut.path:
+            role = cube.role(cut.dimension)
+            out += [LevelRef(role, role.dimension.levels[name])
+                    for name in _path_levels(cube, cut)]
+    out += [c.ref for c in part.conditions if len(c.values) == 1 and c.values[0] is not None]
+    return out
+
+
+def _aggregates(scope: Scope, measure: Measure, one_row: bool = False) -> list[exp.Expression]:
+    """A measure's components: aggregated over fact rows, re-aggregated from an aggregate
+    table's partials, or (one_row) those partials as stored, typed as their SUM would be."""
     out = []
     pre = scope.source.measures
-    if measure.column is not None:
-        value = scope.fact_expr(measure.column)
-    elif measure.column_ref is not None:
-        value = scope.level_key(measure.column_ref)
-    else:
-        value = exp.Star()
+    value = None            # the row value, read only when a component is not stored
     flt = scope.conditions(measure.filter)
     for suffix, agg in COMPONENTS[measure.type]:
         name = measure.name + suffix
-        expr = REAGGREGATE[measure.type, suffix](col(pre[name], "f")) if name in pre else agg(value.copy())
+        if name not in pre:
+            if value is None:
+                value = _row_value(scope, measure)
+            expr = agg(value.copy())
+        elif one_row:
+            expr = col(pre[name], FACT)
+            if name in scope.source.sum_types:
+                expr = exp.Cast(this=expr, to=_datatype(scope.source.sum_types[name]))
+        else:
+            expr = REAGGREGATE[measure.type, suffix](col(pre[name], FACT))
         if flt is not None:
             expr = exp.Filter(this=expr, expression=exp.Where(this=flt.copy()))
         out.append(alias(expr, name))
     return out
+
+
+def _row_value(scope: Scope, measure: Measure) -> exp.Expression:
+    if measure.column is not None:
+        return scope.fact_expr(measure.column)
+    if measure.column_ref is not None:
+        return scope.level_key(measure.column_ref)
+    return exp.Star()
+
+
+@lru_cache(maxsize=64)
+def _parsed_type(name: str) -> exp.DataType:
+    return exp.DataType.build(name)
+
+
+def _datatype(name: str) -> exp.DataType:
+    """A type node, built fresh (DataType.build parses its text, .copy() is a slow deepcopy)."""
+    parsed = _parsed_type(name)
+    params = [exp.DataTypeParam(this=exp.Literal.number(p.name)) for p in parsed.expressions]
+    return exp.DataType(this=parsed.this, expressions=params or None)
 
 
 def _pick_period_end(inner: exp.Select, part: Part, nlevels: int, cube: Cube) -> exp.Select:

@@ -86,6 +86,7 @@ class CubeEngine:
     def run(self, query: Query) -> Result:
         started = time.perf_counter()
         compiled = self.compile(query)
+        _ = compiled.sql                # generated here: compile_ms includes writing the SQL
         compiled_at = time.perf_counter()
         table = self.execute(compiled)
         if query.renames:

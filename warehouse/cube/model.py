@@ -123,6 +123,7 @@ class Cube:
     drill_through: tuple[str, ...] = ()
     components: tuple[str, ...] = ()          # drill-across: the base cubes it combines
     description: str = ""
+    _resolved: dict[str, LevelRef] = field(default_factory=dict, repr=False, compare=False)
 
     def role(self, name: str) -> Role:
         """A role by name, or the only role a conformed dimension plays here."""
@@ -139,6 +140,12 @@ class Cube:
 
     def level(self, ref: str) -> LevelRef:
         """Resolve 'role.level' (or 'role.attribute', or 'dimension.level' when unambiguous)."""
+        found = self._resolved.get(ref)
+        if found is None:
+            found = self._resolved[ref] = self._level(ref)
+        return found
+
+    def _level(self, ref: str) -> LevelRef:
         role_name, dot, level_name = ref.partition(".")
         if not dot:
             raise UserError(f"cube {self.name}: {ref!r} is not a level; write role.level, "
@@ -362,9 +369,12 @@ def _measure(cube: Cube, where: str, name: str, spec: MeasureSpec) -> Measure:
         else:
             raise ContractError(f"{cube.path}: {where}.column: unknown column {spec.column!r} of "
                                 f"{cube.fact} (a dimension attribute is written role.attribute)")
+    elif spec.expr:
+        column = _expr(cube.path, f"{where}.expr", spec.expr, cube.fact_columns, cube.fact or "")
+        dtype = _expr_type(column, cube.fact_columns)
     if spec.type in {"sum", "avg"} and dtype and not is_numeric(dtype):
         raise ContractError(f"{cube.path}: {where}.type: {spec.type} needs a numeric column; "
-                            f"{spec.column} is {dtype}")
+                            f"{spec.column or spec.expr} is {dtype}")
     over = None
     if spec.over:
         over = _at(cube, f"{where}.over", cube.role, spec.over)

@@ -58,12 +58,17 @@ def join(target: exp.Expression, on: exp.Expression, side: str | None) -> exp.Jo
     return exp.Join(this=target, on=on, side=side, kind=None if side else "INNER")
 
 
+def ident(name: str) -> exp.Identifier:
+    """A quoted identifier, built directly (exp.to_identifier checks and copies)."""
+    return exp.Identifier(this=name, quoted=True)
+
+
 def alias(expr: exp.Expression, name: str) -> exp.Alias:
-    return exp.Alias(this=expr, alias=exp.to_identifier(name, quoted=True))
+    return exp.Alias(this=expr, alias=ident(name))
 
 
 def col(name: str, table: str | None = None) -> exp.Column:
-    return exp.column(name, table=table, quoted=True)
+    return exp.Column(this=ident(name), table=ident(table) if table is not None else None)
 
 
 def qualify(expr: exp.Expression, alias: str, rename: dict[str, str] | None = None) -> exp.Expression:
@@ -74,6 +79,27 @@ def qualify(expr: exp.Expression, alias: str, rename: dict[str, str] | None = No
             return col(rename.get(name, name) if rename else name, alias)
         return node
     return expr.copy().transform(fix)
+
+
+def all_of(parts: list[exp.Expression]) -> exp.Expression:
+    """parts joined by AND, built in place (exp.and_ re-parses and copies every operand)."""
+    return _connect(exp.And, parts)
+
+
+def any_of(parts: list[exp.Expression]) -> exp.Expression:
+    """parts joined by OR, built in place."""
+    return _connect(exp.Or, parts)
+
+
+def _connect(kind: type[exp.Connector], parts: list[exp.Expression]) -> exp.Expression:
+    if len(parts) == 1:
+        return parts[0]
+    out: exp.Expression | None = None
+    for part in parts:
+        if isinstance(part, exp.Connector):
+            part = exp.Paren(this=part)
+        out = part if out is None else kind(this=out, expression=part)
+    return out
 
 
 def coerce(value: Any, dtype: str, where: str) -> Any:
@@ -157,12 +183,12 @@ class Scope:
             parts.append(exp.In(this=key, expressions=[self.params.bind(v) for v in present]))
         if len(present) < len(typed):
             parts.append(exp.Is(this=key.copy(), expression=exp.Null()))
-        cond = exp.or_(*parts) if parts else exp.false()
+        cond = any_of(parts) if parts else exp.false()
         return exp.Not(this=exp.Paren(this=cond)) if invert else cond
 
     def conditions(self, conds: tuple[Condition, ...]) -> exp.Expression | None:
         parts = [self.condition(self.relevel(c.ref), c.values) for c in conds]
-        return exp.and_(*parts) if parts else None
+        return all_of(parts) if parts else None
 
     def relevel(self, ref: LevelRef) -> LevelRef:
         """The same level as seen from this scope's cube (drill-across conditions)."""

@@ -26,6 +26,12 @@ class FactSource:
         so map those only where the table's grain keeps the distinct values). Components are
         the measure name, or name__sum / name__count for an average (measure_sql.components).
     name: shown by `explain` (default: the table).
+    grain: the columns the table is grouped by (an aggregate table: one row per combination).
+    determines: grain column -> other grain columns whose value it fixes in this table (checked
+        on the data when the aggregate was built: a city fixes its nation, region and label).
+    sum_types: measure component -> the type its re-aggregating SUM returns (the base fact's).
+    A query whose grouping and single-value cuts fix every grain column reads one table row per
+    answer row, so it needs no re-aggregation (component.py).
     """
 
     table: str
@@ -33,6 +39,9 @@ class FactSource:
     levels: Mapping[str, str] = field(default_factory=dict)
     measures: Mapping[str, str] = field(default_factory=dict)
     name: str | None = None
+    grain: tuple[str, ...] = ()
+    determines: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    sum_types: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

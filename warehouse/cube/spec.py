@@ -92,6 +92,8 @@ class MeasureSpec(Frozen):
     type: Literal["sum", "count", "count_distinct", "approx_count_distinct", "avg", "min", "max",
                   "calculated"]
     column: str | None = Field(None, description="fact column, or role.attribute of a dimension")
+    expr: str | None = Field(None, description="DuckDB expression over the fact's columns, "
+                                               "aggregated per row (e.g. price * quantity)")
     formula: str | None = Field(None, description="calculated: arithmetic over other measures")
     filter: Conditions | None = Field(None, description="only fact rows meeting these conditions")
     semi_additive: Literal["last", "first"] | None = Field(
@@ -102,16 +104,18 @@ class MeasureSpec(Frozen):
 
     @model_validator(mode="after")
     def _shape(self) -> MeasureSpec:
+        if self.column and self.expr:
+            raise ValueError("give a column or an expr, not both")
         if self.type == "calculated":
-            if not self.formula or self.column:
+            if not self.formula or self.column or self.expr:
                 raise ValueError("a calculated measure has a formula and no column")
             if self.filter or self.semi_additive:
                 raise ValueError("filter and semi_additive apply to base measures, not formulas")
         else:
             if self.formula:
                 raise ValueError(f"a {self.type} measure has no formula (use type: calculated)")
-            if self.type != "count" and not self.column:
-                raise ValueError(f"a {self.type} measure needs a column")
+            if self.type != "count" and not self.column and not self.expr:
+                raise ValueError(f"a {self.type} measure needs a column (or an expr)")
         if self.semi_additive and not self.over:
             raise ValueError("a semi-additive measure names the time role it is taken `over`")
         if self.over and not self.semi_additive:

@@ -32,7 +32,8 @@ META_DDL = """CREATE TABLE IF NOT EXISTS meta.aggregates (
     cube VARCHAR NOT NULL, name VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
     definition VARCHAR NOT NULL, rows BIGINT NOT NULL, partition_column VARCHAR,
     load_id VARCHAR, mode VARCHAR NOT NULL, partitions_rebuilt BIGINT, reason VARCHAR,
-    duration_s DOUBLE, built_at TIMESTAMP NOT NULL, PRIMARY KEY (cube, name))"""
+    duration_s DOUBLE, built_at TIMESTAMP NOT NULL, determined VARCHAR,
+    PRIMARY KEY (cube, name))"""
 
 
 @dataclass
@@ -50,6 +51,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS agg")
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute(META_DDL)
+    # Added later: key columns that fix their level's dependents in the built table.
+    con.execute("ALTER TABLE meta.aggregates ADD COLUMN IF NOT EXISTS determined VARCHAR")
 
 
 def build_aggregates(con: duckdb.DuckDBPyConnection, model: CubeModel,
@@ -108,12 +111,26 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
         if select is not None:
             reason += f"; rolled up from {select.aggregate.table}"
     rows = con.execute(f"SELECT count(*) FROM {_table(agg)}").fetchone()[0]
+    determined = determined_keys(con, layout)
     duration = round(time.perf_counter() - started, 3)
-    con.execute("INSERT OR REPLACE INTO meta.aggregates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "now()::TIMESTAMP)",
+    con.execute("INSERT OR REPLACE INTO meta.aggregates (cube, name, table_name, definition, rows, "
+                "partition_column, load_id, mode, partitions_rebuilt, reason, duration_s, "
+                "built_at, determined) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "now()::TIMESTAMP, ?)",
                 [agg.cube, agg.name, agg.table, definition, rows, layout.partition, load_id,
-                 mode, parts, reason, duration])
+                 mode, parts, reason, duration, ",".join(determined)])
     return BuildResult(agg.label, agg.table, mode, reason, rows, parts, duration)
+
+
+def determined_keys(con: duckdb.DuckDBPyConnection, layout: Layout) -> list[str]:
+    """Kept levels whose key fixes their label, sort and ancestors in the built table (a strict
+    hierarchy): a query grouping by such a level reads one aggregate row per answer row."""
+    sql = layout.determined_sql()
+    if sql is None:
+        return []
+    row = con.execute(sql).fetchone()
+    names = [k for k, deps in layout.dependents.items() if deps]
+    return [k for k, ok in zip(names, row, strict=True) if ok]
 
 
 def _refresh(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,

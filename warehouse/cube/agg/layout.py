@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from warehouse.cube.agg.spec import Aggregate
+from warehouse.cube.agg.spec import Aggregate, ancestors
 from warehouse.cube.measure_sql import COMPONENTS, REAGGREGATE
-from warehouse.cube.model import Attr, Cube, Level, LevelRef, Role
+from warehouse.cube.model import Attr, Cube, LevelRef, Role
 from warehouse.cube.scope import qualify, table_expr
 from warehouse.cube.source import FactSource
 
@@ -42,11 +42,29 @@ class Layout:
     partition_ref: LevelRef | None = None
     # aggregate column -> how its partial values roll up further (building from a finer table)
     rollup: dict[str, Callable[[exp.Expression], exp.Expression]] = field(default_factory=dict)
+    # key column of each kept level -> the other columns kept for it (its label and sort, its
+    # ancestors' keys, labels and sorts): what the key fixes when the hierarchy is strict.
+    dependents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sum_types: dict[str, str] = field(default_factory=dict)  # component -> type of its SUM
 
-    def source(self, rows: int | None = None) -> FactSource:
+    def source(self, rows: int | None = None, determined: frozenset[str] = frozenset()
+               ) -> FactSource:
+        """determined: key columns checked to fix their dependents in the built table."""
         label = self.aggregate.table + (f" ({rows:,} rows)" if rows is not None else "")
         return FactSource(self.aggregate.table, levels=dict(self.levels),
-                          measures=dict(self.measures), name=label)
+                          measures=dict(self.measures), name=label, grain=tuple(self.groups),
+                          determines={k: v for k, v in self.dependents.items() if k in determined},
+                          sum_types=dict(self.sum_types))
+
+    def determined_sql(self) -> str | None:
+        """One row: per kept level with dependents, whether its key fixes them in the table."""
+        checks = [exp.alias_(exp.EQ(
+            this=exp.Count(this=exp.Distinct(expressions=[_row([key])])),
+            expression=exp.Count(this=exp.Distinct(expressions=[_row([key, *deps])]))),
+            key, quoted=True) for key, deps in self.dependents.items() if deps]
+        if not checks:
+            return None
+        return exp.select(*checks).from_(table_expr(self.aggregate.table)).sql("duckdb")
 
     def select(self, cube: Cube, where: exp.Expression | None = None) -> exp.Select:
         """SELECT ... FROM fact JOIN dims GROUP BY ..., ordered by the kept levels (zone maps)."""
@@ -62,9 +80,14 @@ class Layout:
             select = select.where(where)
         if self.groups:
             select = select.group_by(*[e.copy() for e in self.groups.values()])
-            select = select.order_by(*[exp.Ordered(this=exp.column(c, quoted=True), nulls_first=False)
-                                       for c in self.groups])
+            select = select.order_by(*self.sort_keys())
         return select
+
+    def sort_keys(self) -> list[exp.Ordered]:
+        """The table's row order: the declared order_by levels, then every kept column."""
+        first = [self.levels[ref.name] for ref in self.aggregate.order_by]
+        return [exp.Ordered(this=exp.column(c, quoted=True), nulls_first=False)
+                for c in dict.fromkeys([*first, *self.groups])]
 
     def can_derive_from(self, finer: Layout) -> bool:
         """Whether this table is a roll-up of `finer` (its columns are named the same there)."""
@@ -82,8 +105,7 @@ class Layout:
         select = exp.select(*proj).from_(table_expr(finer.aggregate.table))
         if self.groups:
             select = select.group_by(*[exp.column(c, quoted=True) for c in self.groups])
-            select = select.order_by(*[exp.Ordered(this=exp.column(c, quoted=True), nulls_first=False)
-                                       for c in self.groups])
+            select = select.order_by(*self.sort_keys())
         return select
 
     def definition_hash(self, cube: Cube) -> str:
@@ -91,20 +113,29 @@ class Layout:
         return hashlib.sha256(self.select(cube).sql("duckdb").encode()).hexdigest()[:16]
 
 
+def _row(columns: list[str]) -> exp.Expression:
+    """row(a, b): NULLs included, so count(DISTINCT row(...)) counts every combination."""
+    return exp.Anonymous(this="row", expressions=[exp.column(c, quoted=True) for c in columns])
+
+
+def sum_type(dtype: str | None) -> str | None:
+    """What DuckDB's SUM returns over a column of this type (None: not a summable type)."""
+    t = (dtype or "").upper()
+    found = re.fullmatch(r"DECIMAL\(\d+,\s*(\d+)\)", t)
+    if found:
+        return f"DECIMAL(38, {found.group(1)})"
+    if t in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+             "UINTEGER", "UBIGINT"}:
+        return "HUGEINT"
+    if t in {"FLOAT", "DOUBLE", "REAL"}:
+        return "DOUBLE"
+    return None
+
+
 def column_name(role: str, attr: str) -> str:
     return f"{role}__{attr}"
 
 
-def ancestors(ref: LevelRef) -> list[Level]:
-    """The level and every level above it in each hierarchy that contains it (coarsest first)."""
-    dim = ref.role.dimension
-    out: dict[str, Level] = {}
-    for path in dim.hierarchies.values():
-        if ref.level.name in path:
-            for name in path[:path.index(ref.level.name)]:
-                out.setdefault(name, dim.levels[name])
-    out.setdefault(ref.level.name, ref.level)
-    return list(out.values())
 
 
 def _value(cube: Cube, role: Role, attr: Attr, layout: Layout) -> exp.Expression:
@@ -138,14 +169,18 @@ def layout_of(cube: Cube, agg: Aggregate, *, narrow: bool = True) -> Layout:
         return name
 
     for ref in agg.levels:
+        kept: list[str] = []
         for level in ancestors(ref):
             key = keep(ref.role, level.key)
+            kept.append(key)
             out.levels[f"{ref.role.name}.{level.name}"] = key
             for attr in (level.label, level.sort):
                 if attr is not None:
-                    keep(ref.role, attr)
+                    kept.append(keep(ref.role, attr))
             if out.partition is None and ref.role.dimension.time is not None and level is ref.level:
                 out.partition, out.partition_ref = key, ref
+        own = out.levels[ref.name]
+        out.dependents[own] = tuple(dict.fromkeys(c for c in kept if c != own))
     for m in agg.measures:
         if m.column is not None:
             value: exp.Expression = qualify(m.column, FACT)
@@ -173,6 +208,8 @@ def layout_of(cube: Cube, agg: Aggregate, *, narrow: bool = True) -> Layout:
             out.aggregates[m.name + suffix] = exp.Cast(this=partial, to=small) if small else partial
             out.measures[m.name + suffix] = m.name + suffix
             out.rollup[m.name + suffix] = _rollup(m.type, suffix)
+            if isinstance(partial, exp.Sum) and sum_type(m.dtype):
+                out.sum_types[m.name + suffix] = sum_type(m.dtype)
     out.aggregates[ROWS] = exp.Count(this=exp.Star())
     out.rollup[ROWS] = _rollup("count", "")
     return out

@@ -107,18 +107,25 @@ class AggregatePicker:
     """A SourcePicker (warehouse.cube.source) that navigates to aggregates and records why."""
 
     def __init__(self, model: CubeModel, aggregates: dict[str, list[Aggregate]],
-                 built: dict[str, tuple[str, int]]) -> None:
-        """built: aggregate table -> (definition hash, rows), as meta.aggregates records them."""
+                 built: dict[str, tuple[str, int]],
+                 determined: dict[str, frozenset[str]] | None = None) -> None:
+        """built: aggregate table -> (definition hash, rows), as meta.aggregates records them;
+        determined: aggregate table -> key columns that fix their level's other columns."""
         self.model = model
         self.aggregates = aggregates
         self.built = built
+        self.determined = determined or {}
         self.decisions: list[Decision] = []
         self._layouts: dict[str, tuple[Layout, str]] = {}
+        # (cube, needs) -> the verdict on every aggregate: fixed for this picker's built tables,
+        # and a serving engine asks the same questions all day.
+        self._verdicts: dict[tuple[str, Needs], list[tuple[Candidate, Layout]]] = {}
+        self._sources: dict[str, FactSource] = {}      # aggregate table -> how it is read
 
     @classmethod
     def from_connection(cls, con: duckdb.DuckDBPyConnection, model: CubeModel,
                         aggregates: dict[str, list[Aggregate]]) -> AggregatePicker:
-        return cls(model, aggregates, built_aggregates(con))
+        return cls(model, aggregates, built_aggregates(con), determined_keys(con))
 
     def layout(self, cube: Cube, agg: Aggregate) -> tuple[Layout, str]:
         """The aggregate's layout and definition hash, worked out once per picker."""
@@ -142,13 +149,21 @@ class AggregatePicker:
         return out
 
     def __call__(self, cube: Cube, needs: Needs) -> FactSource:
-        options = self.candidates(cube, needs)
+        key = (cube.name, needs)
+        options = self._verdicts.get(key)
+        if options is None:
+            options = self._verdicts[key] = self.candidates(cube, needs)
+            del_oldest(self._verdicts, 1024)
         usable = [(c, lay) for c, lay in options if c.usable]
         if usable:
             best, layout = min(usable, key=lambda o: (o[0].rows or 0, o[0].table))
             self._record(Decision(cube.name, best.table, best.aggregate, [c for c, _ in options],
                                   cube.fact or ""))
-            return layout.source(best.rows)
+            source = self._sources.get(best.table)
+            if source is None:
+                source = self._sources[best.table] = layout.source(
+                    best.rows, self.determined.get(best.table, frozenset()))
+            return source
         self._record(Decision(cube.name, cube.fact or "", None, [c for c, _ in options]))
         return base_source(cube, needs)
 
@@ -156,6 +171,12 @@ class AggregatePicker:
         """Keep the latest decisions only: a serving engine compiles queries all day long."""
         self.decisions.append(decision)
         del self.decisions[:-64]
+
+
+def del_oldest(cache: dict, keep: int) -> None:
+    """Bound a dict used as a cache: drop its oldest entries beyond `keep`."""
+    for old in list(cache)[:max(0, len(cache) - keep)]:
+        del cache[old]
 
 
 def built_aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int]]:
@@ -169,3 +190,13 @@ def built_aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int
         "JOIN duckdb_tables() t ON t.schema_name = 'agg' AND 'agg.' || t.table_name = m.table_name"
     ).fetchall()
     return {t: (d, n) for t, d, n in rows}
+
+
+def determined_keys(con: duckdb.DuckDBPyConnection) -> dict[str, frozenset[str]]:
+    """Aggregate table -> key columns checked at build to fix their level's other columns."""
+    has = con.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'meta' AND "
+                      "table_name = 'aggregates' AND column_name = 'determined'").fetchone()[0]
+    if not has:
+        return {}
+    rows = con.execute("SELECT table_name, determined FROM meta.aggregates").fetchall()
+    return {t: frozenset(filter(None, (d or "").split(","))) for t, d in rows}

@@ -7,6 +7,7 @@
           by_month_region:
             levels: [date.month, customer.region]
             measures: [revenue, orders, avg_price]
+            order_by: [customer.region]     # optional: rows sorted by these kept levels first
 
 A level keeps its ancestors in every hierarchy of its dimension (date.month keeps quarter and
 year), with their labels and sort keys, so roll-ups and filters on coarser levels read the
@@ -21,7 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from warehouse.contracts.loader import parse, read_yaml
-from warehouse.cube.model import Cube, CubeModel, LevelRef, Measure
+from warehouse.cube.model import Cube, CubeModel, Level, LevelRef, Measure
 from warehouse.errors import ContractError, UserError
 
 
@@ -30,6 +31,9 @@ class AggregateSpec(BaseModel):
 
     levels: tuple[str, ...] = Field(description="role.level kept (with their ancestors)")
     measures: tuple[str, ...] = Field(description="measures stored (calculated: their inputs)")
+    order_by: tuple[str, ...] = Field(
+        (), description="kept levels (role.level) the table is sorted by first, so filters on "
+                        "them skip most row groups; then the other kept columns")
     description: str = ""
 
 
@@ -54,6 +58,7 @@ class Aggregate:
     levels: tuple[LevelRef, ...]
     measures: tuple[Measure, ...]           # base measures only
     path: Path
+    order_by: tuple[LevelRef, ...] = ()     # levels the table is sorted by first
 
     @property
     def table(self) -> str:
@@ -116,4 +121,27 @@ def resolve(cube: Cube, name: str, spec: AggregateSpec, path: Path, where: str) 
         raise ContractError(f"{path}: {where}.measures: store at least one measure")
     for i, mname in enumerate(spec.measures):
         add(mname, f"{where}.measures[{i}]")
-    return Aggregate(cube.name, name, tuple(levels), tuple(measures.values()), path)
+    kept = {f"{r.role.name}.{lv.name}" for r in levels for lv in ancestors(r)}
+    order = []
+    for i, ref in enumerate(spec.order_by):
+        try:
+            level = cube.level(ref)
+        except UserError as exc:
+            raise ContractError(f"{path}: {where}.order_by[{i}]: {exc}") from None
+        if level.name not in kept:
+            raise ContractError(f"{path}: {where}.order_by[{i}]: {ref!r} is not a level this "
+                                f"aggregate keeps; kept: {', '.join(sorted(kept))}")
+        order.append(level)
+    return Aggregate(cube.name, name, tuple(levels), tuple(measures.values()), path, tuple(order))
+
+
+def ancestors(ref: LevelRef) -> list[Level]:
+    """The level and every level above it in each hierarchy that contains it (coarsest first)."""
+    dim = ref.role.dimension
+    out: dict[str, Level] = {}
+    for hierarchy in dim.hierarchies.values():
+        if ref.level.name in hierarchy:
+            for name in hierarchy[:hierarchy.index(ref.level.name)]:
+                out.setdefault(name, dim.levels[name])
+    out.setdefault(ref.level.name, ref.level)
+    return list(out.values())
