@@ -302,6 +302,32 @@ def test_delta_merge_equals_full_rebuild(loaded):
     assert recomputed > 0       # the deleted maximum was the extreme of some groups
 
 
+def test_deltas_and_a_label_corrected_in_place_together_equal_full_rebuild(loaded):
+    """A load that changes facts and corrects a kept dimension attribute in place: the fact
+    changes are merged from deltas, and only the partitions holding facts of the corrected
+    member (recorded per row by the dimension step) are rebuilt."""
+    con, model, aggregates = loaded
+    replaced = "_replaced_lineorder"
+    con.execute(f"CREATE TEMP TABLE {replaced} AS SELECT * FROM lineorder LIMIT 0")
+    simulate_load(con, keep_deleted=replaced)
+    con.execute("ALTER TABLE customer ADD COLUMN _load_id VARCHAR DEFAULT 'L1'")
+    con.execute("UPDATE customer SET c_nation = 'PERU', _load_id = 'L2' WHERE c_custkey = 7")
+    con.execute("CREATE TEMP TABLE _dim_updated_customer AS SELECT 7::BIGINT AS sk, "
+                "['c_nation'] AS columns")
+    _record_in_place_change(con, "main.customer", ["c_nation", "_load_id"])
+    results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
+    month_nation = results["ssb.t_month_nation"]
+    assert "merged from L2" in month_nation.reason and "main.customer" in month_nation.reason
+    agg = next(a for aggs in aggregates.values() for a in aggs
+               if a.label == "ssb.t_month_nation")
+    partition = layout_of(model.cube(agg.cube), agg).partition
+    total = con.execute(f"SELECT count(DISTINCT {partition}) FROM {agg.table}").fetchone()[0]
+    assert 0 < month_nation.partitions_rebuilt < total, month_nation
+    for aggs in aggregates.values():
+        for agg in aggs:
+            assert table_rows(con, agg.table) == full_rows(con, model, agg), agg.label
+
+
 def simulate_load(con, keep_deleted: str | None = None) -> None:
     """What a nightly load does to a fact: replace affected keys, stamped with the load id.
     Recent orders change (some move to another date, some get a new revenue), rows of one old

@@ -67,8 +67,16 @@ def _hash(cols: tuple[str, ...] | list[str], alias: str) -> str:
     return f"hash({', '.join(f'{alias}.{q(c)}' for c in cols)})"
 
 
+def updated_rows_table(dim_name: str) -> str:
+    """Temp table (sk, columns) of the rows this load changed in place, with the columns it
+    changed: aggregate tables rebuild only what holds facts of members whose kept columns
+    changed."""
+    return f"_dim_updated_{dim_name}"
+
+
 def _overwrite(con: duckdb.DuckDBPyConnection, table: str, nk: str, sk: str,
-               columns: list[str], where: str, load_id: str) -> tuple[int, set[str]]:
+               columns: list[str], where: str, load_id: str,
+               updated: str) -> tuple[int, set[str]]:
     """Overwrite `columns` of the rows (d) matching their source row (s) where `where` holds;
     returns (rows updated, columns that really changed). The source and dimension are joined
     once, into a temp table of the rows to change, which both questions then read."""
@@ -78,6 +86,9 @@ def _overwrite(con: duckdb.DuckDBPyConnection, table: str, nk: str, sk: str,
                 f"FROM _dim_src s JOIN {table} d ON d.{nk} = s.{nk} WHERE {where}")
     tests = ", ".join(f"coalesce(bool_or({q('_x_' + c)}), false)" for c in columns)
     differ = con.execute(f"SELECT {tests} FROM _dim_over").fetchone()
+    listed = ", ".join(f"CASE WHEN {q('_x_' + c)} THEN {lit(c)} END" for c in columns)
+    con.execute(f"INSERT INTO {updated} SELECT _sk, list_filter([{listed}], x -> x IS NOT NULL) "
+                f"FROM _dim_over")
     set_cols = ", ".join(f"{q(c)} = o.{q(c)}" for c in columns)
     updated = con.execute(f"UPDATE {table} d SET {set_cols}, _load_id = {lit(load_id)} "
                           f"FROM _dim_over o WHERE d.{sk} = o._sk").fetchone()[0]
@@ -102,8 +113,14 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
     changed_at = f"s.{q(dim.changed_at)}" if dim.changed_at else "NULL::TIMESTAMP"
     s_cols = ", ".join(f"s.{q(c)}" for c in cols)
 
+    changed_rows = updated_rows_table(name)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {changed_rows} (sk BIGINT, columns VARCHAR[])")
+
     # 1. Inferred members whose real row has arrived: complete them in place.
     set_all = ", ".join(f"{q(c)} = s.{q(c)}" for c in cols if c != dim.natural_key)
+    every = "[" + ", ".join(lit(c) for c in [*cols, "is_inferred"] if c != dim.natural_key) + "]"
+    con.execute(f"INSERT INTO {changed_rows} SELECT d.{sk}, {every} FROM {table} d "
+                f"JOIN _dim_src s ON d.{nk} = s.{nk} WHERE d.is_inferred")
     updated = con.execute(
         f"UPDATE {table} d SET {set_all}, is_inferred = false, _load_id = {lit(load_id)} "
         f"FROM _dim_src s WHERE d.{nk} = s.{nk} AND d.is_inferred"
@@ -127,6 +144,8 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
             f"_load_id = {lit(load_id)} FROM _dim_t2 t WHERE d.{sk} = t._old_sk"
         ).fetchone()[0]
         counts.rows_updated += closed
+        con.execute(f"INSERT INTO {changed_rows} SELECT _old_sk, ['valid_to', 'is_current'] "
+                    f"FROM _dim_t2")
         if closed:
             counts.columns_updated.update(("valid_to", "is_current"))
         next_key = _next_key(con, table, sk)
@@ -143,14 +162,15 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
     if overwrite:
         updated, changed = _overwrite(con, table, nk, sk, overwrite,
                                       f"{_hash(overwrite, 's')} <> {_hash(overwrite, 'd')}",
-                                      load_id)
+                                      load_id, changed_rows)
         counts.rows_updated += updated
         counts.columns_updated |= changed
     if dim.type2:
         # A type-2 change dated at or before the current version's start is a correction.
         updated, changed = _overwrite(
             con, table, nk, sk, list(dim.type2),
-            f"d.is_current AND {_hash(dim.type2, 's')} <> {_hash(dim.type2, 'd')}", load_id)
+            f"d.is_current AND {_hash(dim.type2, 's')} <> {_hash(dim.type2, 'd')}", load_id,
+            changed_rows)
         counts.rows_updated += updated
         counts.columns_updated |= changed
 

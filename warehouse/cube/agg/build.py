@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import duckdb
 from sqlglot import exp
 
+from warehouse.core.dimensions import updated_rows_table
 from warehouse.core.facts import replaced_rows_table
-from warehouse.cube.agg.delta import DeltaNotApplicable, apply_delta, replaced_available
+from warehouse.cube.agg.delta import DeltaNotApplicable, apply_delta, temp_table_exists
 from warehouse.cube.agg.layout import ROWS, Layout, layout_of
 from warehouse.cube.agg.spec import Aggregate
 from warehouse.cube.model import CubeModel, Role
@@ -138,9 +139,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
     """(mode, reason, partitions rebuilt) of an incremental refresh: merged from the fact's
     deltas where that is exact, else by rebuilding the touched partitions."""
     replaced = _replaced_rows(con, cube.fact)
-    why_not = ("its dimensions changed kept attributes in place" if stale
-               else "no record of the rows this load deleted from the fact" if not replaced
-               else "")
+    why_not = "" if replaced else "no record of the rows this load deleted from the fact"
     if not why_not:
         try:
             groups, recomputed = apply_delta(con, cube, layout, _table(layout.aggregate),
@@ -148,21 +147,42 @@ def _refresh(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
         except DeltaNotApplicable as exc:
             why_not = str(exc)
         else:
-            # The safety net: partitions whose row count still disagrees with the fact.
-            parts = _rebuild_partitions(con, cube, layout, load_id, stamped=False)
+            # Partitions holding facts of members whose kept attributes changed in place
+            # (the deltas joined them with today's labels), and the safety net: partitions
+            # whose row count still disagrees with the fact.
+            parts = _rebuild_partitions(con, cube, layout, load_id, stale, stamped=False,
+                                        replaced=replaced)
+            members = (f" for members of {', '.join(r.dimension.table for r in stale)} "
+                       f"changed in place" if stale else "")
             return ("incremental" if groups or parts else "unchanged",
                     f"{groups} group(s) merged from {load_id}'s fact changes ({recomputed} "
-                    f"recomputed from the fact); {parts} partition(s) rebuilt", parts)
+                    f"recomputed from the fact); {parts} partition(s) rebuilt{members}", parts)
     parts = _rebuild_partitions(con, cube, layout, load_id, stale)
     return ("incremental" if parts else "unchanged",
             f"{parts} partition(s) of {layout.partition} touched by {load_id} "
             f"(not merged from deltas: {why_not})", parts)
 
 
+def _changed_members(con: duckdb.DuckDBPyConnection, layout: Layout, role: Role,
+                     load_id: str) -> exp.Select:
+    """Keys of the role's dimension rows this load changed in place in a column the aggregate
+    keeps (recorded per row by update_dimension in this connection), else every row stamped
+    with this load's id."""
+    recorded = updated_rows_table(role.dimension.table.rpartition(".")[2])
+    if temp_table_exists(con, recorded):
+        kept = exp.Array(expressions=[exp.Literal.string(c)
+                                      for c in sorted(_columns_kept(layout, role.name))])
+        return exp.select("sk").from_(recorded).where(
+            exp.func("list_has_any", exp.column("columns"), kept))
+    return exp.select(exp.column(role.dimension.key, quoted=True)).from_(
+        table_expr(role.dimension.table)).where(
+        exp.column(LOAD_ID, quoted=True).eq(exp.Literal.string(load_id)))
+
+
 def _replaced_rows(con: duckdb.DuckDBPyConnection, fact: str) -> str | None:
     """The temp table of rows this load deleted from `fact`, when this connection ran it."""
     replaced = replaced_rows_table(fact.rpartition(".")[2])
-    return replaced if replaced_available(con, replaced) else None
+    return replaced if temp_table_exists(con, replaced) else None
 
 
 def _create(con: duckdb.DuckDBPyConnection, agg: Aggregate, select: exp.Select) -> None:
@@ -249,42 +269,46 @@ def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool
 
 
 def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
-                        stale: list[Role] = (), *, stamped: bool = True) -> int:
-    """Replace the aggregate rows of partitions touched by this load, or holding facts of
-    members of `stale` dimensions changed in place by it, or (always) whose row count
-    disagrees with the fact's; returns how many. `stamped=False`: the count test only."""
+                        stale: list[Role] = (), *, stamped: bool = True,
+                        replaced: str | None = None) -> int:
+    """Replace the aggregate rows of partitions touched by this load (`stamped`), or holding
+    facts of members of `stale` dimensions changed in place by it (in the fact, and in the
+    `replaced` rows the load deleted from it), or (always) whose row count disagrees with the
+    fact's; returns how many."""
     part_expr = layout.groups[layout.partition]
     part_role = layout.partition_ref.role
-    from_fact = exp.select(exp.alias_(part_expr.copy(), "p", quoted=True)).from_(
-        table_expr(cube.fact, "f"))
-    if part_role.dimension.table is not None:
-        from_fact = from_fact.join(
+
+    def partitions_of(source: str) -> exp.Select:
+        select = exp.select(exp.alias_(part_expr.copy(), "p", quoted=True)).from_(
+            table_expr(source, "f"))
+        if part_role.dimension.table is None:
+            return select
+        return select.join(
             table_expr(part_role.dimension.table, part_role.name), join_type="left",
             on=exp.EQ(this=exp.column(part_role.fact_key, table="f", quoted=True),
                       expression=exp.column(part_role.dimension.key, table=part_role.name,
                                             quoted=True)))
-    touched_rows = exp.column(LOAD_ID, table="f", quoted=True).eq(exp.Placeholder(this="1"))
-    for role in stale:
-        changed = exp.select(exp.column(role.dimension.key, quoted=True)).from_(
-            table_expr(role.dimension.table)).where(
-            exp.column(LOAD_ID, quoted=True).eq(exp.Placeholder(this="1")))
-        touched_rows = exp.or_(touched_rows, exp.column(role.fact_key, table="f", quoted=True)
-                               .isin(query=changed))
-    stamped_rows = from_fact.where(touched_rows, copy=True)
+
+    from_fact = partitions_of(cube.fact)
+    of_members = [exp.column(role.fact_key, table="f", quoted=True).isin(
+        query=_changed_members(con, layout, role, load_id)) for role in stale]
+    touched_rows = ([exp.column(LOAD_ID, table="f", quoted=True).eq(
+        exp.Literal.string(load_id))] if stamped else []) + of_members
+    touched = [from_fact.where(exp.or_(*touched_rows), copy=True)] if touched_rows else []
+    if replaced and of_members:
+        touched.append(partitions_of(replaced).where(exp.or_(*of_members)))
     counts = exp.select("p", exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True)).from_(
         exp.Subquery(this=from_fact, alias=exp.TableAlias(this=exp.to_identifier("x")))
     ).group_by("p")
     table = _table(layout.aggregate)
     part = q(layout.partition)
-    touched_by_load = (f"SELECT DISTINCT p FROM ({stamped_rows.sql('duckdb')}) s UNION "
-                       if stamped else "")
+    by_rows = "".join(f"SELECT DISTINCT p FROM ({t.sql('duckdb')}) s UNION " for t in touched)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _agg_touched AS "
-        f"{touched_by_load}"
+        f"{by_rows}"
         f"SELECT coalesce(a.p, b.p) FROM ({counts.sql('duckdb')}) a FULL JOIN "
         f"(SELECT {part} AS p, sum({q(ROWS)}) AS n FROM {table} GROUP BY ALL) b "
-        f"ON a.p IS NOT DISTINCT FROM b.p WHERE a.n IS DISTINCT FROM b.n",
-        [load_id] if stamped else [])
+        f"ON a.p IS NOT DISTINCT FROM b.p WHERE a.n IS DISTINCT FROM b.n")
     touched = con.execute("SELECT count(*) FROM _agg_touched").fetchone()[0]
     if touched:
         in_touched = f"{part} IN (SELECT p FROM _agg_touched) OR ({part} IS NULL AND " \

@@ -144,6 +144,6 @@ def _split(table: str) -> tuple[str, str]:
     return schema, name
 
 
-def replaced_available(con: duckdb.DuckDBPyConnection, replaced: str) -> bool:
+def temp_table_exists(con: duckdb.DuckDBPyConnection, replaced: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND "
                             f"table_name = {lit(replaced)}").fetchone()[0])
