@@ -112,7 +112,8 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
         if select is not None:
             reason += f"; rolled up from {select.aggregate.table}"
     rows = con.execute(f"SELECT count(*) FROM {_table(agg)}").fetchone()[0]
-    determined = determined_keys(con, layout)
+    determined = (_previous_determined(con, agg) if mode == "unchanged"
+                  else determined_keys(con, layout))
     duration = round(time.perf_counter() - started, 3)
     con.execute("INSERT OR REPLACE INTO meta.aggregates (cube, name, table_name, definition, rows, "
                 "partition_column, load_id, mode, partitions_rebuilt, reason, duration_s, "
@@ -121,6 +122,13 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
                 [agg.cube, agg.name, agg.table, definition, rows, layout.partition, load_id,
                  mode, parts, reason, duration, ",".join(determined)])
     return BuildResult(agg.label, agg.table, mode, reason, rows, parts, duration)
+
+
+def _previous_determined(con: duckdb.DuckDBPyConnection, agg: Aggregate) -> list[str]:
+    """An unchanged table keeps what its last build found (the check reads the whole table)."""
+    row = con.execute("SELECT determined FROM meta.aggregates WHERE cube = ? AND name = ?",
+                      [agg.cube, agg.name]).fetchone()
+    return [k for k in (row[0] or "").split(",") if k] if row else []
 
 
 def determined_keys(con: duckdb.DuckDBPyConnection, layout: Layout) -> list[str]:
