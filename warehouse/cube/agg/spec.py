@@ -88,6 +88,14 @@ def load_aggregates(model: CubeModel, directory: Path) -> dict[str, list[Aggrega
     return out
 
 
+def _level(cube: Cube, ref: str, at: str) -> LevelRef:
+    """A level reference of the cube, or a ContractError that says where it was written."""
+    try:
+        return cube.level(ref)
+    except UserError as exc:
+        raise ContractError(f"{at}: {exc}") from None
+
+
 def resolve(cube: Cube, name: str, spec: AggregateSpec, path: Path, where: str) -> Aggregate:
     """Check the names of one declaration; errors name file, key and the problem."""
     if not name.isidentifier():
@@ -96,10 +104,7 @@ def resolve(cube: Cube, name: str, spec: AggregateSpec, path: Path, where: str) 
         raise ContractError(f"{path}: {where}.levels: keep at least one level")
     levels = []
     for i, ref in enumerate(spec.levels):
-        try:
-            level = cube.level(ref)
-        except UserError as exc:
-            raise ContractError(f"{path}: {where}.levels[{i}]: {exc}") from None
+        level = _level(cube, ref, f"{path}: {where}.levels[{i}]")
         if level.level.name not in level.role.dimension.levels:
             raise ContractError(f"{path}: {where}.levels[{i}]: {ref!r} is an attribute, not a "
                                 f"declared level of {level.role.dimension.name}")
@@ -124,10 +129,7 @@ def resolve(cube: Cube, name: str, spec: AggregateSpec, path: Path, where: str) 
     kept = {f"{r.role.name}.{lv.name}" for r in levels for lv in ancestors(r)}
     order = []
     for i, ref in enumerate(spec.order_by):
-        try:
-            level = cube.level(ref)
-        except UserError as exc:
-            raise ContractError(f"{path}: {where}.order_by[{i}]: {exc}") from None
+        level = _level(cube, ref, f"{path}: {where}.order_by[{i}]")
         if level.name not in kept:
             raise ContractError(f"{path}: {where}.order_by[{i}]: {ref!r} is not a level this "
                                 f"aggregate keeps; kept: {', '.join(sorted(kept))}")
