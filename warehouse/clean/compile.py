@@ -101,7 +101,7 @@ def compile_family(family: FileFamily, file_name: str,
                          f"FROM _file_raw r", [(i, spec)])
         steps = ", ".join(f"_v{i}._c{i}_{k}" for k in range(1, len(spec.rules) + 1))
         sql = (f"SELECT l.*, {steps} FROM ({sql}) l "
-               f"LEFT JOIN ({values}) _v{i} ON _v{i}._c{i}_0 = l._c{i}_0")
+               f"LEFT JOIN ({values}) _v{i} ON _v{i}._c{i}_0 IS NOT DISTINCT FROM l._c{i}_0")
     columns, problems, problem_cols = [], [], []
     for i, (name, spec) in enumerate(specs):
         columns.append(f"l._c{i}_{len(spec.rules)} AS {q(name)}")

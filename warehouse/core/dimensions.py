@@ -68,7 +68,7 @@ def _hash(cols: tuple[str, ...] | list[str], alias: str) -> str:
 
 
 def updated_rows_table(dim_name: str) -> str:
-    """Temp table (sk, columns) of the rows this load changed in place, with the columns it
+    """Temp table (sk, changed_columns) of the rows this load changed in place, with the columns it
     changed: aggregate tables rebuild only what holds facts of members whose kept columns
     changed."""
     return f"_dim_updated_{dim_name}"
@@ -76,7 +76,7 @@ def updated_rows_table(dim_name: str) -> str:
 
 def _overwrite(con: duckdb.DuckDBPyConnection, table: str, nk: str, sk: str,
                columns: list[str], where: str, load_id: str,
-               updated: str) -> tuple[int, set[str]]:
+               changed_rows: str) -> tuple[int, set[str]]:
     """Overwrite `columns` of the rows (d) matching their source row (s) where `where` holds;
     returns (rows updated, columns that really changed). The source and dimension are joined
     once, into a temp table of the rows to change, which both questions then read."""
@@ -87,8 +87,8 @@ def _overwrite(con: duckdb.DuckDBPyConnection, table: str, nk: str, sk: str,
     tests = ", ".join(f"coalesce(bool_or({q('_x_' + c)}), false)" for c in columns)
     differ = con.execute(f"SELECT {tests} FROM _dim_over").fetchone()
     listed = ", ".join(f"CASE WHEN {q('_x_' + c)} THEN {lit(c)} END" for c in columns)
-    con.execute(f"INSERT INTO {updated} SELECT _sk, list_filter([{listed}], x -> x IS NOT NULL) "
-                f"FROM _dim_over")
+    con.execute(f"INSERT INTO {changed_rows} SELECT _sk, list_filter([{listed}], "
+                f"x -> x IS NOT NULL) FROM _dim_over")
     set_cols = ", ".join(f"{q(c)} = o.{q(c)}" for c in columns)
     updated = con.execute(f"UPDATE {table} d SET {set_cols}, _load_id = {lit(load_id)} "
                           f"FROM _dim_over o WHERE d.{sk} = o._sk").fetchone()[0]
@@ -113,8 +113,9 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
     changed_at = f"s.{q(dim.changed_at)}" if dim.changed_at else "NULL::TIMESTAMP"
     s_cols = ", ".join(f"s.{q(c)}" for c in cols)
 
-    changed_rows = updated_rows_table(name)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {changed_rows} (sk BIGINT, columns VARCHAR[])")
+    changed_rows = q(updated_rows_table(name))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {changed_rows} "
+                f"(sk BIGINT, changed_columns VARCHAR[])")
 
     # 1. Inferred members whose real row has arrived: complete them in place.
     set_all = ", ".join(f"{q(c)} = s.{q(c)}" for c in cols if c != dim.natural_key)

@@ -17,6 +17,7 @@ from warehouse.core.dimensions import ChangeCounts, add_inferred_members
 from warehouse.core.render import render
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
+from warehouse.duck import transaction
 
 
 def fact_columns(fact: Fact) -> list[tuple[str, str]]:
@@ -59,17 +60,19 @@ def _delete(con: duckdb.DuckDBPyConnection, name: str, where: str,
     find them and only the kept columns of those rows are read (DELETE ... RETURNING * read
     every column of the whole table, 10x slower)."""
     table = f"core.{q(name)}"
+    replaced = q(replaced_rows_table(name))
     if not keep:
-        con.execute(f"DROP TABLE IF EXISTS {replaced_rows_table(name)}")
+        con.execute(f"DROP TABLE IF EXISTS {replaced}")
         return con.execute(f"DELETE FROM {table} WHERE {where}").fetchone()[0]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_gone AS SELECT rowid AS _rid FROM {table} "
-                f"WHERE {where}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {replaced_rows_table(name)} AS SELECT "
-                f"{', '.join(q(c) for c in sorted(keep))} FROM {table} "
-                f"WHERE rowid IN (SELECT _rid FROM _fact_gone)")
-    deleted = con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT _rid FROM _fact_gone)"
-                          ).fetchone()[0]
-    con.execute("DROP TABLE _fact_gone")
+    with transaction(con):  # the rowids hold only until the next checkpoint
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _fact_gone AS SELECT rowid AS _rid "
+                    f"FROM {table} WHERE {where}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {replaced} AS SELECT "
+                    f"{', '.join(q(c) for c in sorted(keep))} FROM {table} "
+                    f"WHERE rowid IN (SELECT _rid FROM _fact_gone)")
+        deleted = con.execute(f"DELETE FROM {table} WHERE rowid IN "
+                              f"(SELECT _rid FROM _fact_gone)").fetchone()[0]
+        con.execute("DROP TABLE _fact_gone")
     return deleted
 
 

@@ -18,6 +18,7 @@ from warehouse.contracts.staging import Entity
 from warehouse.contracts.types import duckdb_type
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
+from warehouse.duck import transaction
 from warehouse.stage.schema import current_table, superseded_table
 
 TYPED_TABLE = "_typed"  # every row of the relation, typed, with _bad/_problems/_raw_json
@@ -165,13 +166,14 @@ def _append(con: duckdb.DuckDBPyConnection, load_id: str, source: Source, table:
         # Found by rowid: the key columns alone are scanned to find the replaced rows, and
         # only those rows are read whole (a semi-join SELECT * read every column of the table).
         join = " AND ".join(f"cur.{q(k)} = n.{q(k)}" for k in key)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _replaced_rids AS SELECT cur.rowid AS _rid "
-                    f"FROM {current} cur SEMI JOIN {q(rows)} n ON {join}")
-        replaced = "WHERE rowid IN (SELECT _rid FROM _replaced_rids)"
-        con.execute(f"INSERT INTO {superseded_table(entity_name)} "
-                    f"SELECT * FROM {current} {replaced}")
-        con.execute(f"DELETE FROM {current} {replaced}")
-        con.execute("DROP TABLE _replaced_rids")
+        with transaction(con):  # the rowids hold only until the next checkpoint
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _replaced_rids AS SELECT cur.rowid AS "
+                        f"_rid FROM {current} cur SEMI JOIN {q(rows)} n ON {join}")
+            replaced = "WHERE rowid IN (SELECT _rid FROM _replaced_rids)"
+            con.execute(f"INSERT INTO {superseded_table(entity_name)} "
+                        f"SELECT * FROM {current} {replaced}")
+            con.execute(f"DELETE FROM {current} {replaced}")
+            con.execute("DROP TABLE _replaced_rids")
     con.execute(f"INSERT INTO {current} {select}")
 
 

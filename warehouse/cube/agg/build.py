@@ -1,13 +1,14 @@
-"""Build aggregate tables into schema `agg`: in full, or incrementally by time partition.
+"""Build aggregate tables into schema `agg`: in full, or incrementally after each load.
 
-A nightly load replaces the fact rows of affected keys (delete + insert stamped with the load's
-`_load_id`). The partitions an aggregate must rebuild are then: those holding rows stamped by
-this load, plus those whose fact row count no longer matches the aggregate's `_rows` (rows
-deleted or moved away), plus, when a dimension changed in place a column the aggregate keeps
-(a type-1 correction of a label), those holding facts of the members changed (stamped with the
-load's `_load_id` in the dimension). Everything else is kept. A full build happens when the
-table is new, its definition changed, it has no time level to partition by, the fact has no
-`_load_id`, or such a dimension has no `_load_id` to tell the changed members, or deleted rows.
+Incrementally, a table is merged from the load's fact deltas (warehouse.cube.agg.delta): the
+rows the load inserted (stamped with its `_load_id`) are added and the rows it deleted
+(kept by the fact step) subtracted, per group. Then partitions are rebuilt from the fact where
+that is needed: those holding facts of members whose kept attributes a dimension changed in
+place during the load (recorded per row by the dimension step), and, as a safety net, those
+whose row count disagrees with the fact. Without a record of the deleted rows (another
+connection, a rerun), the partitions touched by the load's rows are rebuilt instead. A full
+build happens when the table is new, its definition changed, it has no time level to partition
+by, the fact has no `_load_id`, or a dimension it keeps deleted rows or cannot tell which.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
         try:
             mode, reason, parts = _refresh(con, cube, layout, load_id or "", stale)
         except (duckdb.ConversionException, duckdb.OutOfRangeException):
-            reason = "a partial sum outgrew DECIMAL(18): rebuilt with DECIMAL(38) sums"
+            reason = ("a value outgrew its column (a partial sum beyond DECIMAL(18)): rebuilt "
+                      "with DECIMAL(38) sums")
             layout = layout_of(cube, agg, narrow=False)
             mode = "full"
     if mode == "full":
@@ -147,7 +149,9 @@ def _refresh(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
     """(mode, reason, partitions rebuilt) of an incremental refresh: merged from the fact's
     deltas where that is exact, else by rebuilding the touched partitions."""
     replaced = _replaced_rows(con, cube.fact)
-    why_not = "" if replaced else "no record of the rows this load deleted from the fact"
+    why_not = ("no record of the rows this load deleted from the fact" if not replaced
+               else "already refreshed by this load (deltas merge once)"
+               if _refreshed_by(con, layout.aggregate) == load_id else "")
     if not why_not:
         try:
             groups, recomputed = apply_delta(con, cube, layout, _table(layout.aggregate),
@@ -180,11 +184,17 @@ def _changed_members(con: duckdb.DuckDBPyConnection, layout: Layout, role: Role,
     if temp_table_exists(con, recorded):
         kept = exp.Array(expressions=[exp.Literal.string(c)
                                       for c in sorted(_columns_kept(layout, role.name))])
-        return exp.select("sk").from_(recorded).where(
-            exp.func("list_has_any", exp.column("columns"), kept))
+        return exp.select("sk").from_(exp.to_identifier(recorded, quoted=True)).where(
+            exp.func("list_has_any", exp.column("changed_columns"), kept))
     return exp.select(exp.column(role.dimension.key, quoted=True)).from_(
         table_expr(role.dimension.table)).where(
         exp.column(LOAD_ID, quoted=True).eq(exp.Literal.string(load_id)))
+
+
+def _refreshed_by(con: duckdb.DuckDBPyConnection, agg: Aggregate) -> str | None:
+    row = con.execute("SELECT load_id FROM meta.aggregates WHERE cube = ? AND name = ?",
+                      [agg.cube, agg.name]).fetchone()
+    return row[0] if row else None
 
 
 def _replaced_rows(con: duckdb.DuckDBPyConnection, fact: str) -> str | None:
@@ -277,7 +287,7 @@ def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool
 
 
 def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
-                        stale: list[Role] = (), *, stamped: bool = True,
+                        stale: list[Role] | None = None, *, stamped: bool = True,
                         replaced: str | None = None) -> int:
     """Replace the aggregate rows of partitions touched by this load (`stamped`), or holding
     facts of members of `stale` dimensions changed in place by it (in the fact, and in the
@@ -299,7 +309,7 @@ def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, lo
 
     from_fact = partitions_of(cube.fact)
     of_members = [exp.column(role.fact_key, table="f", quoted=True).isin(
-        query=_changed_members(con, layout, role, load_id)) for role in stale]
+        query=_changed_members(con, layout, role, load_id)) for role in stale or []]
     touched_rows = ([exp.column(LOAD_ID, table="f", quoted=True).eq(
         exp.Literal.string(load_id))] if stamped else []) + of_members
     touched = [from_fact.where(exp.or_(*touched_rows), copy=True)] if touched_rows else []

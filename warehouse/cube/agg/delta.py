@@ -1,15 +1,18 @@
-"""Maintain an aggregate table from one load's fact deltas, without re-reading the fact.
+"""Maintain an aggregate table from one load's fact deltas instead of rebuilding it.
 
-The load stamps the fact rows it inserted with its `_load_id` and keeps the rows it deleted
-(replaced or gone) in a temp table (warehouse.core.facts.replaced_rows_table). Both are
-aggregated to the table's grain; per group, sums and counts become old + inserted - deleted,
-minima and maxima the least / greatest of old and inserted. A group is recomputed from the
-fact only when the deltas cannot tell its new value: a deleted row may have held its minimum
+The load stamps the fact rows it inserted with its `_load_id` and keeps, of the rows it deleted
+(replaced or gone), the columns aggregates read in a temp table
+(warehouse.core.facts.replaced_rows_table). Both are aggregated to the table's grain; per group,
+sums and counts become old + inserted - deleted, minima and maxima the least / greatest of old
+and inserted (or the inserted values alone when every old row went). A group is recomputed from
+the fact only when the deltas cannot tell its new value: a deleted row may have held its minimum
 or maximum and nothing inserted matches it, or a sum may have lost its last non-NULL value.
-Groups left with no fact rows are dropped.
+Groups left with no fact rows are dropped. Sums over floating-point columns are not merged
+(rounding would drift night after night): such a table is refreshed by partition instead.
 
-Exact only while the dimensions' attributes the table keeps did not change in place during the
-load (the deleted rows are joined to today's dimension rows): the caller checks that first.
+The deleted rows are joined to today's dimension rows: when a dimension changed in place an
+attribute the table keeps, the caller rebuilds the partitions holding that member's facts
+afterwards (warehouse.cube.agg.build).
 """
 
 from __future__ import annotations
@@ -45,10 +48,18 @@ def apply_delta(con: duckdb.DuckDBPyConnection, cube: Cube, layout: Layout, tabl
     """Merge this load's inserted and deleted fact rows into `table`.
     Returns (groups changed, groups recomputed from the fact)."""
     kinds = {c: combine_kind(e) for c, e in layout.aggregates.items()}
+    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE "
+                             "schema_name = ? AND table_name = ?", list(_split(table))).fetchall())
+    inexact = [c for c, kind in kinds.items()
+               if kind == "sum" and types.get(c, "").upper() in ("FLOAT", "DOUBLE", "REAL")]
+    if inexact:
+        raise DeltaNotApplicable(f"floating-point sums ({', '.join(inexact)}) are not merged")
     groups = list(layout.groups)
     plus = layout.select(cube, exp.column(LOAD_ID, table=FACT, quoted=True).eq(
         exp.Literal.string(load_id)))
     minus = layout.select(cube).from_(table_expr(replaced, FACT), copy=True)
+    for side in (plus, minus):
+        side.set("order", None)          # aggregated again below: no need to sort
     con.execute(f"CREATE OR REPLACE TEMP TABLE _agg_plus AS {plus.sql('duckdb')}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _agg_minus AS {minus.sql('duckdb')}")
     g = ", ".join(q(c) for c in groups)
@@ -67,16 +78,17 @@ def apply_delta(con: duckdb.DuckDBPyConnection, cube: Cube, layout: Layout, tabl
         con.execute("DROP TABLE _agg_delta")
         return 0, 0
     same_group = " AND ".join(f"a.{q(c)} IS NOT DISTINCT FROM d.{q(c)}" for c in groups)
-    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE "
-                             "schema_name = ? AND table_name = ?",
-                             list(_split(table))).fetchall())
+    old_rows, minus_rows = f"coalesce(a.{q(ROWS)}, 0)", f"coalesce(d.{q('m_' + ROWS)}, 0)"
+    all_gone = f"({old_rows} = {minus_rows})"    # every old row deleted: the inserted decide
     merged, recompute = [], []
     for c, kind in kinds.items():
         value, flag = _merge(kind, f"a.{q(c)}", f"d.{q('p_' + c)}", f"d.{q('m_' + c)}")
+        if kind != "count":
+            value = f"CASE WHEN {all_gone} THEN d.{q('p_' + c)} ELSE {value} END"
+            flag = f"NOT {all_gone} AND ({flag})" if flag else None
         merged.append(f"CAST({value} AS {types[c]}) AS {q(c)}")
         if flag:
             recompute.append(flag)
-    old_rows, minus_rows = f"coalesce(a.{q(ROWS)}, 0)", f"coalesce(d.{q('m_' + ROWS)}, 0)"
     left = f"{old_rows} + coalesce(d.{q('p_' + ROWS)}, 0) - {minus_rows}"
     # A group left with no rows is simply gone; one that lost rows it never had is recomputed.
     unsure = " OR ".join(f"({r})" for r in recompute) or "false"
@@ -144,6 +156,6 @@ def _split(table: str) -> tuple[str, str]:
     return schema, name
 
 
-def temp_table_exists(con: duckdb.DuckDBPyConnection, replaced: str) -> bool:
+def temp_table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND "
-                            f"table_name = {lit(replaced)}").fetchone()[0])
+                            f"table_name = {lit(name)}").fetchone()[0])

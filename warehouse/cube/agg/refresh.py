@@ -20,9 +20,19 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection, load_id: str,
     model = load_cube_model(cubes_dir)
     aggregates = load_aggregates(model, cubes_dir or CUBES_DIR)
     drop_undeclared(con, {a.table for aggs in aggregates.values() for a in aggs})
-    if not aggregates:
-        return []
-    return build_aggregates(con, model, aggregates, load_id=load_id)
+    try:
+        return build_aggregates(con, model, aggregates, load_id=load_id) if aggregates else []
+    finally:
+        drop_load_deltas(con)
+
+
+def drop_load_deltas(con: duckdb.DuckDBPyConnection) -> None:
+    """The load's records of deleted fact rows and of dimension rows changed in place are
+    merged once: dropped after the refresh, so a rerun rebuilds partitions instead."""
+    for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND (starts_with("
+            "table_name, '_replaced_') OR starts_with(table_name, '_dim_updated_'))").fetchall():
+        con.execute(f"DROP TABLE {quote_ident(name)}")
 
 
 def fact_columns_read(cubes_dir: Path | None = None) -> dict[str, set[str]]:
