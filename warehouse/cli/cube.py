@@ -27,6 +27,11 @@ Orders = Annotated[list[str] | None, typer.Option("--order", help="level or meas
 Times = Annotated[list[str] | None, typer.Option(
     "--time", help="measure:kind[:n] with kind ytd, qtd, mtd, last_year, previous, rolling, "
                    "change, change_pct (e.g. revenue:rolling:3)")]
+TopOpt = Annotated[int | None, typer.Option(help="Top N members")]
+TopByOpt = Annotated[str | None, typer.Option(help="Measure for --top")]
+PageOpt = Annotated[int | None, typer.Option("--limit", help="Rows per page")]
+OffsetOpt = Annotated[int, typer.Option("--offset", help="Rows to skip")]
+TotalsOpt = Annotated[str, typer.Option(help="none, rollup or all")]
 
 
 def _split(values: list[str] | None) -> tuple[str, ...]:
@@ -104,11 +109,8 @@ def register(app: typer.Typer) -> None:
     @app.command("query")
     def query_cmd(cube: str, measures: Measures, drilldown: Drill = None, cut: CutOpt = None,
                   segment: Segments = None, order: Orders = None,
-                  top: Annotated[int | None, typer.Option(help="Top N members")] = None,
-                  top_by: Annotated[str | None, typer.Option(help="Measure for --top")] = None,
-                  limit: Annotated[int | None, typer.Option(help="Rows per page")] = None,
-                  offset: Annotated[int, typer.Option(help="Rows to skip")] = 0,
-                  totals: Annotated[str, typer.Option(help="none, rollup or all")] = "none",
+                  top: TopOpt = None, top_by: TopByOpt = None, limit: PageOpt = None,
+                  offset: OffsetOpt = 0, totals: TotalsOpt = "none",
                   time: Times = None,
                   pivot: Annotated[list[str] | None, typer.Option(
                       help="Levels laid out as columns (the others stay rows)")] = None,
@@ -128,8 +130,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("members")
     def members_cmd(cube: str, level: str, cut: CutOpt = None,
-                    limit: Annotated[int | None, typer.Option(help="Rows per page")] = None,
-                    offset: Annotated[int, typer.Option(help="Rows to skip")] = 0,
+                    limit: PageOpt = None, offset: OffsetOpt = 0,
                     fmt: FormatOpt = "table", home: HomeOpt = None) -> None:
         """Members of a level, in its sort order (for filter pickers)."""
         with _engine(home) as engine:
@@ -141,7 +142,7 @@ def register(app: typer.Typer) -> None:
                           fact: Annotated[str | None, typer.Option(
                               help="Component cube of a drill-across cube")] = None,
                           limit: Annotated[int, typer.Option(help="Rows per page")] = 100,
-                          offset: Annotated[int, typer.Option(help="Rows to skip")] = 0,
+                          offset: OffsetOpt = 0,
                           fmt: FormatOpt = "table", home: HomeOpt = None) -> None:
         """The fact rows behind a cell (its cuts), one page at a time."""
         with _engine(home) as engine:
@@ -152,11 +153,8 @@ def register(app: typer.Typer) -> None:
     @app.command("explain")
     def explain_cmd(cube: str, measures: Measures, drilldown: Drill = None, cut: CutOpt = None,
                     segment: Segments = None, order: Orders = None,
-                    top: Annotated[int | None, typer.Option(help="Top N members")] = None,
-                    top_by: Annotated[str | None, typer.Option(help="Measure for --top")] = None,
-                    limit: Annotated[int | None, typer.Option(help="Rows per page")] = None,
-                    offset: Annotated[int, typer.Option(help="Rows to skip")] = 0,
-                    totals: Annotated[str, typer.Option(help="none, rollup or all")] = "none",
+                    top: TopOpt = None, top_by: TopByOpt = None, limit: PageOpt = None,
+                    offset: OffsetOpt = 0, totals: TotalsOpt = "none",
                     time: Times = None, home: HomeOpt = None) -> None:
         """Print the SQL a cube query compiles to, its parameters and the tables it reads."""
         q = build_query(cube, measures, drilldown, cut, segment, order, top, top_by, limit,

@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from warehouse.cube.compile import Compiled
 from warehouse.cube.component import cut_condition
-from warehouse.cube.model import Attr, Cube, CubeModel, Role
+from warehouse.cube.model import Attr, Cube, CubeModel, LevelRef, Role
 from warehouse.cube.query import Cut, PointCut, Query
 from warehouse.cube.scope import FACT, Params, Scope, alias, col, qualify
 from warehouse.cube.source import FactSource
@@ -115,15 +115,22 @@ def cell_cuts(query: Query, cell: Mapping[str, Any]) -> tuple[Cut, ...]:
     return tuple(query.cuts) + tuple(PointCut(level, value) for level, value in cell.items())
 
 
-def drill_down(model: CubeModel, query: Query, cell: Mapping[str, Any], level: str) -> Query:
-    """Open one cell: keep its members as cuts and replace `level` by the next level down."""
+def _position(model: CubeModel, query: Query, level: str,
+              action: str) -> tuple[LevelRef, list[str], tuple[str, ...], int]:
+    """`level` in the query's drilldown: its reference, the drilldown's level names, the
+    hierarchy path holding it and its index there."""
     cube = model.cube(query.cube)
     ref = cube.level(level)
     names = [cube.level(d).name for d in query.drilldown]
     if ref.name not in names:
-        raise UserError(f"drill down: {level} is not in the query's drilldown")
+        raise UserError(f"{action}: {level} is not in the query's drilldown")
     path = ref.role.dimension.hierarchy_of(ref.level.name)
-    at = path.index(ref.level.name)
+    return ref, names, path, path.index(ref.level.name)
+
+
+def drill_down(model: CubeModel, query: Query, cell: Mapping[str, Any], level: str) -> Query:
+    """Open one cell: keep its members as cuts and replace `level` by the next level down."""
+    ref, names, path, at = _position(model, query, level, "drill down")
     if at + 1 >= len(path):
         raise UserError(f"drill down: {ref.name} is the lowest level of its hierarchy")
     child = f"{ref.role.name}.{path[at + 1]}"
@@ -133,13 +140,7 @@ def drill_down(model: CubeModel, query: Query, cell: Mapping[str, Any], level: s
 
 def roll_up(model: CubeModel, query: Query, level: str) -> Query:
     """Replace `level` by its parent (or drop it at the top of its hierarchy)."""
-    cube = model.cube(query.cube)
-    ref = cube.level(level)
-    names = [cube.level(d).name for d in query.drilldown]
-    if ref.name not in names:
-        raise UserError(f"roll up: {level} is not in the query's drilldown")
-    path = ref.role.dimension.hierarchy_of(ref.level.name)
-    at = path.index(ref.level.name)
+    ref, names, path, at = _position(model, query, level, "roll up")
     parent = f"{ref.role.name}.{path[at - 1]}" if at > 0 else None
     drilldown = tuple(parent if n == ref.name else n for n in names if parent or n != ref.name)
     return query.with_(drilldown=drilldown)

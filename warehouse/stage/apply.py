@@ -187,7 +187,6 @@ def _tombstone_missing(con: duckdb.DuckDBPyConnection, load_id: str, source: Sou
     keys = ", ".join(q(k) for k in key)
     scope = scope or f"_source = {lit(source.source)} AND _source_table = {lit(table.name)}"
     cols = ", ".join(f"cur.{q(c)}" for c in entity_cols)
-    hash_args = ", ".join(f"cur.{q(c)}" for c in entity_cols)
     # Keys first (a hash EXCEPT on the key columns alone), whole rows only for the few gone.
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _gone_keys AS SELECT {keys} FROM "
@@ -198,7 +197,7 @@ def _tombstone_missing(con: duckdb.DuckDBPyConnection, load_id: str, source: Sou
         return 0                          # the usual night: nothing gone, no row read whole
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _gone AS SELECT {cols}, cur._watermark, true AS _deleted, "
-        f"hash({hash_args}, true) AS _row_hash, cur._file, cur._file_row "
+        f"hash({cols}, true) AS _row_hash, cur._file, cur._file_row "
         f"FROM {current_table(entity_name)} cur "
         f"WHERE ({', '.join(f'cur.{q(k)}' for k in key)}) IN (SELECT ({keys}) FROM _gone_keys)"
     )
