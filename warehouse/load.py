@@ -25,6 +25,7 @@ from warehouse.core.dimensions import ChangeCounts, create_dimension, update_dim
 from warehouse.core.facts import create_fact, update_fact
 from warehouse.core.reconcile import reconcile_customers
 from warehouse.cube.agg.refresh import fact_columns_read, refresh_aggregates
+from warehouse.cube.model import load_cube_model
 from warehouse.cube.views import create_cube_views
 from warehouse.errors import LoadError, WarehouseError
 from warehouse.extract.run import BatchRecord, extract_source, latest_business_time, record_batches
@@ -165,7 +166,8 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
             say(f"dimension {name}")
             changes[name] = update_dimension(con, name, dim, load_id=load_id,
                                              business_date=business_date)
-        kept = fact_columns_read()  # what aggregates need of replaced fact rows
+        cubes = load_cube_model()   # read once: the views, the aggregates and what they keep
+        kept = fact_columns_read(model=cubes)  # what aggregates need of replaced fact rows
         for name, fact in model.facts.items():
             say(f"fact {name}")
             changes[name] = update_fact(con, name, fact, model.dimensions, load_id=load_id,
@@ -180,9 +182,9 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
                          c.rows_inserted, c.rows_updated, c.rows_after,
                          sorted(c.columns_updated)])
         say("cube views")
-        create_cube_views(con)  # schema `cubes`: one view per cube, inside the snapshot
+        create_cube_views(con, cubes)  # schema `cubes`: one view per cube, in the snapshot
         say("cube aggregates")
-        refresh_aggregates(con, load_id)  # schema `agg`: only partitions this load touched
+        refresh_aggregates(con, load_id, model=cubes)  # schema `agg`: merged from deltas
         write_into(con, describe(sources, model))
         say("core gates")
         gates.run_core_gates(con, home, model, load_id, business_date)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from pypinyin import lazy_pinyin
-
 from warehouse.demo.geography import cities
 
 # Chinese administrative suffixes, longest first, so 广西壮族自治区 -> 广西.
@@ -36,6 +34,8 @@ def short_name(name: str) -> str:
 
 
 def _variants(name: str) -> set[str]:
+    from pypinyin import lazy_pinyin  # 0.6 s to import: only when a geography rule runs
+
     short = short_name(name)
     names = {name, short, short + "省份"}
     romans = [lookup_key("".join(lazy_pinyin(short)))] if re.search(r"[\u4e00-\u9fff]", short) else []

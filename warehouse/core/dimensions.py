@@ -17,6 +17,7 @@ from warehouse.contracts.types import duckdb_type
 from warehouse.core.render import render
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
+from warehouse.duck import transaction
 from warehouse.errors import LoadError
 
 BEGINNING = "TIMESTAMP '1900-01-01 00:00:00'"
@@ -74,9 +75,30 @@ def updated_rows_table(dim_name: str) -> str:
     return f"_dim_updated_{dim_name}"
 
 
+def previous_rows_table(dim_name: str) -> str:
+    """Temp table of the rows this load changed in place, as they were before it: aggregate
+    tables subtract those members' facts under their old attributes and add them under the
+    new ones, instead of rebuilding every partition that holds them."""
+    return f"_dim_before_{dim_name}"
+
+
+def _keep_previous(con: duckdb.DuckDBPyConnection, table: str, sk: str, changed_rows: str,
+                   previous: str) -> None:
+    """Copy the rows listed in `changed_rows` that are not yet in `previous`, before they
+    change: a row changed twice in one load (closed, then corrected) keeps its first state.
+    Found by rowid, so only the key column is scanned and only those rows are read whole."""
+    with transaction(con):  # the rowids hold only until the next checkpoint
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _dim_rids AS SELECT rowid AS _rid FROM "
+                    f"{table} WHERE {sk} IN (SELECT sk FROM {changed_rows}) AND {sk} NOT IN "
+                    f"(SELECT {sk} FROM {previous})")
+        con.execute(f"INSERT INTO {previous} SELECT * FROM {table} WHERE rowid IN "
+                    f"(SELECT _rid FROM _dim_rids)")
+        con.execute("DROP TABLE _dim_rids")
+
+
 def _overwrite(con: duckdb.DuckDBPyConnection, table: str, nk: str, sk: str,
                columns: list[str], where: str, load_id: str,
-               changed_rows: str) -> tuple[int, set[str]]:
+               changed_rows: str, previous: str) -> tuple[int, set[str]]:
     """Overwrite `columns` of the rows (d) matching their source row (s) where `where` holds;
     returns (rows updated, columns that really changed). The source and dimension are joined
     once, into a temp table of the rows to change, which both questions then read."""
@@ -89,6 +111,7 @@ def _overwrite(con: duckdb.DuckDBPyConnection, table: str, nk: str, sk: str,
     listed = ", ".join(f"CASE WHEN {q('_x_' + c)} THEN {lit(c)} END" for c in columns)
     con.execute(f"INSERT INTO {changed_rows} SELECT _sk, list_filter([{listed}], "
                 f"x -> x IS NOT NULL) FROM _dim_over")
+    _keep_previous(con, table, sk, changed_rows, previous)
     set_cols = ", ".join(f"{q(c)} = o.{q(c)}" for c in columns)
     updated = con.execute(f"UPDATE {table} d SET {set_cols}, _load_id = {lit(load_id)} "
                           f"FROM _dim_over o WHERE d.{sk} = o._sk").fetchone()[0]
@@ -116,12 +139,15 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
     changed_rows = q(updated_rows_table(name))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {changed_rows} "
                 f"(sk BIGINT, changed_columns VARCHAR[])")
+    previous = q(previous_rows_table(name))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {previous} AS FROM {table} LIMIT 0")
 
     # 1. Inferred members whose real row has arrived: complete them in place.
     set_all = ", ".join(f"{q(c)} = s.{q(c)}" for c in cols if c != dim.natural_key)
     every = "[" + ", ".join(lit(c) for c in [*cols, "is_inferred"] if c != dim.natural_key) + "]"
     con.execute(f"INSERT INTO {changed_rows} SELECT d.{sk}, {every} FROM {table} d "
                 f"JOIN _dim_src s ON d.{nk} = s.{nk} WHERE d.is_inferred")
+    _keep_previous(con, table, sk, changed_rows, previous)
     updated = con.execute(
         f"UPDATE {table} d SET {set_all}, is_inferred = false, _load_id = {lit(load_id)} "
         f"FROM _dim_src s WHERE d.{nk} = s.{nk} AND d.is_inferred"
@@ -140,13 +166,14 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
             f"WHERE {_hash(dim.type2, 's')} <> {_hash(dim.type2, 'd')} "
             f"AND {changed_at} IS NOT NULL AND {changed_at} > d.valid_from"
         )
+        con.execute(f"INSERT INTO {changed_rows} SELECT _old_sk, ['valid_to', 'is_current'] "
+                    f"FROM _dim_t2")
+        _keep_previous(con, table, sk, changed_rows, previous)
         closed = con.execute(
             f"UPDATE {table} d SET valid_to = t._changed_at, is_current = false, "
             f"_load_id = {lit(load_id)} FROM _dim_t2 t WHERE d.{sk} = t._old_sk"
         ).fetchone()[0]
         counts.rows_updated += closed
-        con.execute(f"INSERT INTO {changed_rows} SELECT _old_sk, ['valid_to', 'is_current'] "
-                    f"FROM _dim_t2")
         if closed:
             counts.columns_updated.update(("valid_to", "is_current"))
         next_key = _next_key(con, table, sk)
@@ -163,7 +190,7 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
     if overwrite:
         updated, changed = _overwrite(con, table, nk, sk, overwrite,
                                       f"{_hash(overwrite, 's')} <> {_hash(overwrite, 'd')}",
-                                      load_id, changed_rows)
+                                      load_id, changed_rows, previous)
         counts.rows_updated += updated
         counts.columns_updated |= changed
     if dim.type2:
@@ -171,7 +198,7 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
         updated, changed = _overwrite(
             con, table, nk, sk, list(dim.type2),
             f"d.is_current AND {_hash(dim.type2, 's')} <> {_hash(dim.type2, 'd')}", load_id,
-            changed_rows)
+            changed_rows, previous)
         counts.rows_updated += updated
         counts.columns_updated |= changed
 

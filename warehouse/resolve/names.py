@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import cache
 
 import duckdb
 import pyarrow as pa
-from pypinyin import lazy_pinyin
 
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙",
                      "令狐", "夏侯", "端木", "司徒", "万俟")
@@ -24,6 +25,14 @@ SURNAME_READINGS = {"曾": "zeng", "单": "shan", "解": "xie", "区": "ou", "�
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NOT_LETTER = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
+
+
+@cache
+def _pinyin() -> Callable[[str], list[str]]:
+    """pypinyin's lazy_pinyin, imported on first use: the import alone takes 0.5 s."""
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin
 
 
 def name_key(name: str | None) -> tuple[str | None, str | None]:
@@ -39,8 +48,8 @@ def name_key(name: str | None) -> tuple[str | None, str | None]:
         if not han:
             return None, None
         n = 2 if han[:2] in COMPOUND_SURNAMES and len(han) > 2 else 1
-        surname = SURNAME_READINGS.get(han[:n]) or "".join(lazy_pinyin(han[:n]))
-        given = "".join(lazy_pinyin(han[n:]))
+        surname = SURNAME_READINGS.get(han[:n]) or "".join(_pinyin()(han[:n]))
+        given = "".join(_pinyin()(han[n:]))
         tokens = [surname, given] if given else [surname]
         return " ".join(sorted(tokens)), han
     latin = _SPACES.sub(" ", _NOT_LETTER.sub(" ", text.lower())).strip()

@@ -2,13 +2,16 @@
 
 Incrementally, a table is merged from the load's fact deltas (warehouse.cube.agg.delta): the
 rows the load inserted (stamped with its `_load_id`) are added and the rows it deleted
-(kept by the fact step) subtracted, per group. Then partitions are rebuilt from the fact where
-that is needed: those holding facts of members whose kept attributes a dimension changed in
-place during the load (recorded per row by the dimension step), and, as a safety net, those
-whose row count disagrees with the fact. Without a record of the deleted rows (another
-connection, a rerun), the partitions touched by the load's rows are rebuilt instead. A full
-build happens when the table is new, its definition changed, it has no time level to partition
-by, the fact has no `_load_id`, or a dimension it keeps deleted rows or cannot tell which.
+(kept by the fact step) subtracted, per group. Members whose kept attributes a dimension
+changed in place during the load are deltas too: their facts move from the groups of their old
+attributes to those of the new (the dimension step records the rows and keeps their previous
+state). Then partitions are rebuilt from the fact where that is still needed: those holding
+facts of changed members whose previous state was not kept, and, as a safety net, those whose
+row count disagrees with the fact (checked per partition only when the totals disagree).
+Without a record of the deleted rows (another connection, a rerun), the partitions touched by
+the load's rows are rebuilt instead. A full build happens when the table is new, its
+definition changed, it has no time level to partition by, the fact has no `_load_id`, or a
+dimension it keeps deleted rows or cannot tell which.
 """
 
 from __future__ import annotations
@@ -19,9 +22,15 @@ from dataclasses import dataclass
 import duckdb
 from sqlglot import exp
 
-from warehouse.core.dimensions import updated_rows_table
+from warehouse.core.dimensions import previous_rows_table, updated_rows_table
 from warehouse.core.facts import replaced_rows_table
-from warehouse.cube.agg.delta import DeltaNotApplicable, apply_delta, temp_table_exists
+from warehouse.cube.agg.delta import (
+    CHANGED,
+    DeltaNotApplicable,
+    MemberChange,
+    apply_delta,
+    temp_table_exists,
+)
 from warehouse.cube.agg.layout import ROWS, Layout, layout_of
 from warehouse.cube.agg.spec import Aggregate
 from warehouse.cube.model import CubeModel, Role
@@ -114,8 +123,13 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
         if select is not None:
             reason += f"; rolled up from {select.aggregate.table}"
     rows = con.execute(f"SELECT count(*) FROM {_table(agg)}").fetchone()[0]
-    determined = (_previous_determined(con, agg) if mode == "unchanged"
-                  else determined_keys(con, layout))
+    if mode == "unchanged":
+        determined = _previous_determined(con, agg)
+    elif mode == "incremental" and not parts and temp_table_exists(con, CHANGED):
+        determined = _still_determined(con, layout, _previous_determined(con, agg))
+    else:
+        determined = determined_keys(con, layout)
+    con.execute(f"DROP TABLE IF EXISTS {CHANGED}")
     duration = round(time.perf_counter() - started, 3)
     con.execute("INSERT OR REPLACE INTO meta.aggregates (cube, name, table_name, definition, rows, "
                 "partition_column, load_id, mode, partitions_rebuilt, reason, duration_s, "
@@ -144,6 +158,27 @@ def determined_keys(con: duckdb.DuckDBPyConnection, layout: Layout) -> list[str]
     return [k for k, ok in zip(names, row, strict=True) if ok]
 
 
+def _still_determined(con: duckdb.DuckDBPyConnection, layout: Layout,
+                      previous: list[str]) -> list[str]:
+    """After a merge from deltas (no partition rebuilt), the keys that fixed their dependents
+    before still do unless a changed group disagrees: only the rows sharing a key value with
+    the changed groups (temp table CHANGED) are read, not the whole table. A key that did not
+    fix them before is not checked again until a full build (it only costs an optimisation)."""
+    still = []
+    for key in previous:
+        deps = layout.dependents.get(key)
+        if not deps:
+            continue
+        k, both = q(key), ", ".join(f"t.{q(c)}" for c in (key, *deps))
+        ok = con.execute(
+            f"SELECT count(DISTINCT row(t.{k})) = count(DISTINCT row({both})) FROM "
+            f"{_table(layout.aggregate)} t SEMI JOIN (SELECT DISTINCT {k} FROM {CHANGED}) c "
+            f"ON t.{k} IS NOT DISTINCT FROM c.{k}").fetchone()[0]
+        if ok:
+            still.append(key)
+    return still
+
+
 def _refresh(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
              stale: list[Role]) -> tuple[str, str, int]:
     """(mode, reason, partitions rebuilt) of an incremental refresh: merged from the fact's
@@ -153,22 +188,28 @@ def _refresh(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
                else "already refreshed by this load (deltas merge once)"
                if _refreshed_by(con, layout.aggregate) == load_id else "")
     if not why_not:
+        # Members changed in place merge as deltas too when their old rows were kept; the
+        # others' partitions are rebuilt after the merge (it joined them with today's rows).
+        members = [m for m in (_member_change(con, layout, r, load_id) for r in stale) if m]
+        merged = {m.role for m in members}
+        stale = [r for r in stale if r.name not in merged]
         try:
             groups, recomputed = apply_delta(con, cube, layout, _table(layout.aggregate),
-                                             load_id, replaced)
+                                             load_id, replaced, members)
         except DeltaNotApplicable as exc:
             why_not = str(exc)
         else:
-            # Partitions holding facts of members whose kept attributes changed in place
-            # (the deltas joined them with today's labels), and the safety net: partitions
-            # whose row count still disagrees with the fact.
+            # And the safety net: partitions whose row count still disagrees with the fact.
             parts = _rebuild_partitions(con, cube, layout, load_id, stale, stamped=False,
                                         replaced=replaced)
-            members = (f" for members of {', '.join(r.dimension.table for r in stale)} "
+            changed = "".join(f"; members of {m.dimension} changed in place merged as deltas"
+                              for m in members)
+            rebuilt = (f" for members of {', '.join(r.dimension.table for r in stale)} "
                        f"changed in place" if stale else "")
             return ("incremental" if groups or parts else "unchanged",
                     f"{groups} group(s) merged from {load_id}'s fact changes ({recomputed} "
-                    f"recomputed from the fact); {parts} partition(s) rebuilt{members}", parts)
+                    f"recomputed from the fact){changed}; {parts} partition(s) rebuilt"
+                    f"{rebuilt}", parts)
     parts = _rebuild_partitions(con, cube, layout, load_id, stale)
     return ("incremental" if parts else "unchanged",
             f"{parts} partition(s) of {layout.partition} touched by {load_id} "
@@ -189,6 +230,20 @@ def _changed_members(con: duckdb.DuckDBPyConnection, layout: Layout, role: Role,
     return exp.select(exp.column(role.dimension.key, quoted=True)).from_(
         table_expr(role.dimension.table)).where(
         exp.column(LOAD_ID, quoted=True).eq(exp.Literal.string(load_id)))
+
+
+def _member_change(con: duckdb.DuckDBPyConnection, layout: Layout, role: Role,
+                   load_id: str) -> MemberChange | None:
+    """The role's members changed in place, when this connection's dimension step recorded
+    them and kept their previous rows."""
+    dim_name = role.dimension.table.rpartition(".")[2]
+    previous = previous_rows_table(dim_name)
+    if not (temp_table_exists(con, previous)
+            and temp_table_exists(con, updated_rows_table(dim_name))):
+        return None
+    return MemberChange(role=role.name, fact_key=role.fact_key, dimension=role.dimension.table,
+                        key=role.dimension.key, previous=previous,
+                        changed=_changed_members(con, layout, role, load_id))
 
 
 def _refreshed_by(con: duckdb.DuckDBPyConnection, agg: Aggregate) -> str | None:
@@ -286,6 +341,12 @@ def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool
         "AND column_name = ?", [schema, name, column]).fetchone()[0])
 
 
+def _totals_agree(con: duckdb.DuckDBPyConnection, fact: str, table: str) -> bool:
+    """Whether the aggregate counts as many fact rows as the fact holds."""
+    return con.execute(f"SELECT (SELECT count(*) FROM {table_expr(fact).sql('duckdb')}) = "
+                       f"(SELECT coalesce(sum({q(ROWS)}), 0) FROM {table})").fetchone()[0]
+
+
 def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
                         stale: list[Role] | None = None, *, stamped: bool = True,
                         replaced: str | None = None) -> int:
@@ -315,18 +376,22 @@ def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, lo
     touched = [from_fact.where(exp.or_(*touched_rows), copy=True)] if touched_rows else []
     if replaced and of_members:
         touched.append(partitions_of(replaced).where(exp.or_(*of_members)))
-    counts = exp.select("p", exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True)).from_(
-        exp.Subquery(this=from_fact, alias=exp.TableAlias(this=exp.to_identifier("x")))
-    ).group_by("p")
     table = _table(layout.aggregate)
     part = q(layout.partition)
-    by_rows = "".join(f"SELECT DISTINCT p FROM ({t.sql('duckdb')}) s UNION " for t in touched)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _agg_touched AS "
-        f"{by_rows}"
-        f"SELECT coalesce(a.p, b.p) FROM ({counts.sql('duckdb')}) a FULL JOIN "
-        f"(SELECT {part} AS p, sum({q(ROWS)}) AS n FROM {table} GROUP BY ALL) b "
-        f"ON a.p IS NOT DISTINCT FROM b.p WHERE a.n IS DISTINCT FROM b.n")
+    selects = [f"SELECT DISTINCT p FROM ({t.sql('duckdb')}) s" for t in touched]
+    # The safety net compares row counts per partition, a scan of the whole fact. After a
+    # merge from deltas, the totals agreeing (a count from metadata) is enough to skip it.
+    if stamped or not _totals_agree(con, cube.fact, table):
+        counts = exp.select("p", exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True)).from_(
+            exp.Subquery(this=from_fact, alias=exp.TableAlias(this=exp.to_identifier("x")))
+        ).group_by("p")
+        selects.append(
+            f"SELECT coalesce(a.p, b.p) AS p FROM ({counts.sql('duckdb')}) a FULL JOIN "
+            f"(SELECT {part} AS p, sum({q(ROWS)}) AS n FROM {table} GROUP BY ALL) b "
+            f"ON a.p IS NOT DISTINCT FROM b.p WHERE a.n IS DISTINCT FROM b.n")
+    if not selects:
+        return 0
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _agg_touched AS {' UNION '.join(selects)}")
     touched = con.execute("SELECT count(*) FROM _agg_touched").fetchone()[0]
     if touched:
         in_touched = f"{part} IN (SELECT p FROM _agg_touched) OR ({part} IS NULL AND " \

@@ -10,12 +10,17 @@ or maximum and nothing inserted matches it, or a sum may have lost its last non-
 Groups left with no fact rows are dropped. Sums over floating-point columns are not merged
 (rounding would drift night after night): such a table is refreshed by partition instead.
 
-The deleted rows are joined to today's dimension rows: when a dimension changed in place an
-attribute the table keeps, the caller rebuilds the partitions holding that member's facts
-afterwards (warehouse.cube.agg.build).
+Dimension members changed in place (a label corrected, an inferred member completed) are
+deltas too: their facts that stayed are subtracted under the member's old attributes and added
+under its new ones. The deleted rows are likewise subtracted under the attributes they were
+added with. The old attributes come from the dimension step's copy of the rows it changed
+(warehouse.core.dimensions.previous_rows_table); without one, the caller rebuilds the partitions
+holding those members' facts instead (warehouse.cube.agg.build).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import duckdb
 from sqlglot import exp
@@ -27,10 +32,46 @@ from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 
 LOAD_ID = "_load_id"
+CHANGED = "_agg_delta"     # temp table: the groups a merge changed, with their deltas
 
 
 class DeltaNotApplicable(Exception):
     """The table cannot be maintained from deltas; the message says why."""
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """Members of one role's dimension changed in place by the load, in a column kept."""
+
+    role: str              # the role's alias in the layout's SELECT
+    fact_key: str          # the fact's foreign key to the dimension
+    dimension: str         # the dimension table
+    key: str               # its surrogate key column
+    changed: exp.Select    # surrogate keys of the members changed in a kept column
+    previous: str          # temp table of the changed rows as they were before the load
+
+    def fact_rows(self) -> exp.Expression:
+        return exp.column(self.fact_key, table=FACT, quoted=True).isin(query=self.changed.copy())
+
+    def before(self) -> exp.Subquery:
+        """The dimension as it was: changed rows replaced by their previous state."""
+        dim, prev, key = table_expr(self.dimension), table_expr(self.previous), q(self.key)
+        sql = (f"SELECT * FROM {dim.sql('duckdb')} WHERE {key} NOT IN (SELECT {key} FROM "
+               f"{prev.sql('duckdb')}) UNION ALL BY NAME SELECT * FROM {prev.sql('duckdb')}")
+        return exp.Subquery(this=exp.maybe_parse(sql, dialect="duckdb"),
+                            alias=exp.TableAlias(this=exp.to_identifier(self.role, quoted=True)))
+
+
+def _as_before(select: exp.Select, members: list[MemberChange]) -> exp.Select:
+    """`select` with each changed role's dimension read as it was before the load."""
+    by_role = {m.role: m for m in members}
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and node.alias in by_role:
+            return by_role[node.alias].before()
+        return node
+
+    return select.transform(swap)
 
 
 def combine_kind(built: exp.Expression) -> str:
@@ -44,9 +85,11 @@ def combine_kind(built: exp.Expression) -> str:
 
 
 def apply_delta(con: duckdb.DuckDBPyConnection, cube: Cube, layout: Layout, table: str,
-                load_id: str, replaced: str) -> tuple[int, int]:
-    """Merge this load's inserted and deleted fact rows into `table`.
-    Returns (groups changed, groups recomputed from the fact)."""
+                load_id: str, replaced: str,
+                members: list[MemberChange] | None = None) -> tuple[int, int]:
+    """Merge this load's inserted and deleted fact rows, and its `members` changed in place,
+    into `table`. Returns (groups changed, groups recomputed from the fact); the changed
+    groups stay in temp table CHANGED for the caller (see build._still_determined)."""
     kinds = {c: combine_kind(e) for c, e in layout.aggregates.items()}
     types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE "
                              "schema_name = ? AND table_name = ?", list(_split(table))).fetchall())
@@ -55,9 +98,14 @@ def apply_delta(con: duckdb.DuckDBPyConnection, cube: Cube, layout: Layout, tabl
     if inexact:
         raise DeltaNotApplicable(f"floating-point sums ({', '.join(inexact)}) are not merged")
     groups = list(layout.groups)
-    plus = layout.select(cube, exp.column(LOAD_ID, table=FACT, quoted=True).eq(
-        exp.Literal.string(load_id)))
-    minus = layout.select(cube).from_(table_expr(replaced, FACT), copy=True)
+    members = members or []
+    stamped = exp.column(LOAD_ID, table=FACT, quoted=True).eq(exp.Literal.string(load_id))
+    kept_rows = [m.fact_rows() for m in members]   # facts of changed members that stayed
+    plus = layout.select(cube, exp.or_(stamped, *kept_rows) if kept_rows else stamped)
+    minus = layout.select(cube).from_(_gone_and_kept(con, cube.fact, replaced, stamped,
+                                                     kept_rows), copy=True)
+    if members:
+        minus = _as_before(minus, members)
     for side in (plus, minus):
         side.set("order", None)          # aggregated again below: no need to sort
     con.execute(f"CREATE OR REPLACE TEMP TABLE _agg_plus AS {plus.sql('duckdb')}")
@@ -69,13 +117,12 @@ def apply_delta(con: duckdb.DuckDBPyConnection, cube: Cube, layout: Layout, tabl
         per_side.append(f"{fn}({q(c)}) FILTER (WHERE _sign = 1) AS {q('p_' + c)}")
         per_side.append(f"{fn}({q(c)}) FILTER (WHERE _sign = -1) AS {q('m_' + c)}")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _agg_delta AS SELECT {g}, {', '.join(per_side)} FROM "
+        f"CREATE OR REPLACE TEMP TABLE {CHANGED} AS SELECT {g}, {', '.join(per_side)} FROM "
         f"(SELECT *, 1 AS _sign FROM _agg_plus UNION ALL BY NAME "
         f"SELECT *, -1 AS _sign FROM _agg_minus) GROUP BY ALL")
     con.execute("DROP TABLE _agg_plus; DROP TABLE _agg_minus")
-    changed = con.execute("SELECT count(*) FROM _agg_delta").fetchone()[0]
+    changed = con.execute(f"SELECT count(*) FROM {CHANGED}").fetchone()[0]
     if not changed:
-        con.execute("DROP TABLE _agg_delta")
         return 0, 0
     same_group = " AND ".join(f"a.{q(c)} IS NOT DISTINCT FROM d.{q(c)}" for c in groups)
     old_rows, minus_rows = f"coalesce(a.{q(ROWS)}, 0)", f"coalesce(d.{q('m_' + ROWS)}, 0)"
@@ -96,16 +143,30 @@ def apply_delta(con: duckdb.DuckDBPyConnection, cube: Cube, layout: Layout, tabl
         f"CREATE OR REPLACE TEMP TABLE _agg_merged AS SELECT "
         f"{', '.join(f'd.{q(c)}' for c in groups)}, {', '.join(merged)}, "
         f"{old_rows} < {minus_rows} OR ({left} > 0 AND coalesce({unsure}, true)) "
-        f"AS _recompute FROM _agg_delta d LEFT JOIN {table} a ON {same_group}")
-    con.execute(f"DELETE FROM {table} a USING _agg_delta d WHERE {same_group}")
+        f"AS _recompute FROM {CHANGED} d LEFT JOIN {table} a ON {same_group}")
+    con.execute(f"DELETE FROM {table} a USING {CHANGED} d WHERE {same_group}")
     columns = ", ".join(q(c) for c in (*groups, *kinds))
     con.execute(f"INSERT INTO {table} SELECT {columns} FROM _agg_merged "
                 f"WHERE NOT _recompute AND {q(ROWS)} > 0")
     recomputed = con.execute("SELECT count(*) FROM _agg_merged WHERE _recompute").fetchone()[0]
     if recomputed:
         _recompute_groups(con, cube, layout, table)
-    con.execute("DROP TABLE _agg_delta; DROP TABLE _agg_merged")
+    con.execute("DROP TABLE _agg_merged")
     return changed, recomputed
+
+
+def _gone_and_kept(con: duckdb.DuckDBPyConnection, fact: str, replaced: str,
+                   stamped: exp.Expression, kept_rows: list[exp.Expression]) -> exp.Expression:
+    """What the table held before the load and must lose: the fact rows the load deleted,
+    and (under their old attributes) the rows of changed members it kept."""
+    if not kept_rows:
+        return table_expr(replaced, FACT)
+    columns = [d[0] for d in con.execute(f"SELECT * FROM {q(replaced)} LIMIT 0").description]
+    stayed = exp.select(*[exp.column(c, table=FACT, quoted=True) for c in columns]).from_(
+        table_expr(fact, FACT)).where(exp.and_(exp.not_(stamped.copy()), exp.or_(*kept_rows)))
+    union = exp.union(exp.select("*").from_(table_expr(replaced)), stayed, distinct=False)
+    return exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier(FACT,
+                                                                                 quoted=True)))
 
 
 def _merge(kind: str, old: str, plus: str, minus: str) -> tuple[str, str | None]:

@@ -10,14 +10,15 @@ from sqlglot import exp
 from warehouse.cube.agg.build import BuildResult, build_aggregates
 from warehouse.cube.agg.layout import FACT, layout_of
 from warehouse.cube.agg.spec import load_aggregates
-from warehouse.cube.model import CUBES_DIR, load_cube_model
+from warehouse.cube.model import CUBES_DIR, CubeModel, load_cube_model
 from warehouse.duck import quote_ident
 
 
 def refresh_aggregates(con: duckdb.DuckDBPyConnection, load_id: str,
-                       cubes_dir: Path | None = None) -> list[BuildResult]:
+                       cubes_dir: Path | None = None,
+                       model: CubeModel | None = None) -> list[BuildResult]:
     """Build new aggregates in full, rebuild the partitions this load touched of the others."""
-    model = load_cube_model(cubes_dir)
+    model = model or load_cube_model(cubes_dir)
     aggregates = load_aggregates(model, cubes_dir or CUBES_DIR)
     drop_undeclared(con, {a.table for aggs in aggregates.values() for a in aggs})
     try:
@@ -31,14 +32,16 @@ def drop_load_deltas(con: duckdb.DuckDBPyConnection) -> None:
     merged once: dropped after the refresh, so a rerun rebuilds partitions instead."""
     for (name,) in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE temporary AND (starts_with("
-            "table_name, '_replaced_') OR starts_with(table_name, '_dim_updated_'))").fetchall():
+            "table_name, '_replaced_') OR starts_with(table_name, '_dim_updated_') OR "
+            "starts_with(table_name, '_dim_before_'))").fetchall():
         con.execute(f"DROP TABLE {quote_ident(name)}")
 
 
-def fact_columns_read(cubes_dir: Path | None = None) -> dict[str, set[str]]:
+def fact_columns_read(cubes_dir: Path | None = None,
+                      model: CubeModel | None = None) -> dict[str, set[str]]:
     """Per fact table, the columns its declared aggregates read: what a load must keep of the
     fact rows it deletes for the aggregates to subtract them (warehouse.cube.agg.delta)."""
-    model = load_cube_model(cubes_dir)
+    model = model or load_cube_model(cubes_dir)
     out: dict[str, set[str]] = {}
     for aggs in load_aggregates(model, cubes_dir or CUBES_DIR).values():
         for agg in aggs:
