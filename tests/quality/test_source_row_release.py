@@ -226,3 +226,34 @@ def test_database_rows_are_re_typed_by_the_fixed_mapping_and_gated_again(
     assert query(home, "SELECT count(*) FROM core.fact_sales_line WHERE line_id = 9") == [(1,)]
     assert query(home, "SELECT count(*) FROM meta.batches WHERE source = 'quarantine' "
                        "AND load_id = 'L20250312'") == [(0,)]
+
+
+def test_a_snapshot_made_before_ids_lists_the_ids_its_next_build_gives():
+    """Rows of an older snapshot (no id column) are listed with the ids a build then stores."""
+    from warehouse import duck
+    from warehouse.contracts.staging import StagingModel
+    from warehouse.quality import retype
+    from warehouse.stage.schema import create_all
+
+    con = duck.connect()
+    con.execute("CREATE SCHEMA quarantine; CREATE TABLE quarantine.source_rows (load_id VARCHAR "
+                "NOT NULL, source VARCHAR NOT NULL, source_table VARCHAR NOT NULL, entity VARCHAR "
+                "NOT NULL, row_key VARCHAR, problems VARCHAR[] NOT NULL, raw JSON NOT NULL)")
+    con.execute("INSERT INTO quarantine.source_rows VALUES "
+                "('L2', 'crm', 't', 'e', '10', ['a: expected date, got x'], '{\"a\":\"x\"}'), "
+                "('L1', 'crm', 't', 'e', '9', ['a: expected date, got y'], '{\"a\":\"y\"}'), "
+                "('L2', 'crm', 't', 'e', '8', ['a: expected date, got z'], '{\"a\":\"z\"}')")
+    listed = con.execute(f"SELECT row_key, quarantine_id, released_in FROM "
+                         f"{retype.rows_sql(con)} ORDER BY 2").fetchall()
+    assert listed == [("9", "L1-source_rows-1", None), ("8", "L2-source_rows-1", None),
+                      ("10", "L2-source_rows-2", None)]
+    create_all(con, StagingModel(entities={}))
+    retype.assign_ids(con)
+    assert con.execute("SELECT row_key, quarantine_id FROM quarantine.source_rows "
+                       "ORDER BY 2").fetchall() == [r[:2] for r in listed]
+    assert con.execute(f"SELECT {retype.reason_sql('p')}, {retype.column_sql('p')}, "
+                       f"{retype.value_sql('p')} FROM (VALUES ('file f.csv row 4 field 出生日期 "
+                       f"(birth_date): ''1.2'' is not a date (rule date [''%Y''])')) t(p)"
+                       ).fetchall() == [("出生日期 (birth_date): is not a date (rule date ['%Y'])",
+                                         "出生日期 (birth_date)", "1.2")]
+    con.close()
