@@ -150,7 +150,7 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
         con.execute("INSERT INTO meta.loads VALUES (?, ?, ?, ?, NULL, 'building', NULL)",
                     [load_id, business_date, base.id if base else None, started_at])
         high = datetime.combine(business_date + timedelta(days=1), datetime.min.time())
-        batches: list[BatchRecord] = gates.begin(con, home, model, load_id)
+        batches: list[BatchRecord] = gates.begin(con, home, model, load_id, sources)
         for source in sources.values():
             batches += extract_source(con, home, load_id=load_id, source=source,
                                       staging=model.staging, high=high, progress=say)

@@ -3,6 +3,7 @@ rows back in after a fix (applied by the next load, exactly once)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -11,17 +12,22 @@ from warehouse import config
 from warehouse.cli.output import console, print_rows
 from warehouse.errors import UserError
 
-quarantine_app = typer.Typer(help="Rows held back by the quality gates.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Rows held back by the quality gates and the typing step.",
+                             no_args_is_help=True)
 HomeOpt = Annotated[str | None, typer.Option("--home", help="State folder (default $CRMWH_HOME)")]
 
-# Typing-step rows: problems read "<column>: expected <type>, got <value>".
-SOURCE_ROWS = """
-SELECT entity, load_id, regexp_replace(p, ', got .*$', '') AS reason, split_part(p, ':', 1),
-       list_sort(array_agg(DISTINCT regexp_extract(p, ', got (.*)$', 1)))[1:3], count(*), 0
-FROM (SELECT entity, load_id, unnest(problems) AS p FROM quarantine.source_rows) s
-WHERE ($table IS NULL OR entity = $table) AND ($load IS NULL OR load_id = $load)
-GROUP BY ALL
-"""
+
+def _source_rows(con) -> str:
+    """Typing-step rows by entity, load and reason (the problem without its row and value)."""
+    from warehouse.quality import retype
+
+    return (f"SELECT 'source_rows (' || entity || ')', load_id, {retype.reason_sql('p')}, "
+            f"{retype.column_sql('p')}, list_sort(array_agg(DISTINCT {retype.value_sql('p')}))"
+            f"[1:3], count(*), count(*) FILTER (WHERE released_in IS NOT NULL) "
+            f"FROM (SELECT entity, load_id, released_in, unnest(problems) AS p "
+            f"FROM {retype.rows_sql(con)}) s "
+            f"WHERE ($table IS NULL OR $table = 'source_rows' OR entity = $table) "
+            f"AND ($load IS NULL OR load_id = $load) GROUP BY ALL")
 
 
 def _gate_rows(table: str) -> str:
@@ -46,35 +52,39 @@ def list_cmd(
     home: HomeOpt = None,
 ) -> None:
     """Quarantined rows by table, load and reason (typing problems and failed expectations)."""
+    from warehouse.quality import retype
     from warehouse.quality.quarantine import quarantined_tables
-    from warehouse.quality.release import all_requests
+    from warehouse.quality.release import all_requests, applied_in
 
     h = config.home(home)
     con = _connect(h)
     try:
         tables = [t for t in quarantined_tables(con) if table is None or t == table]
+        typing = retype.exists(con)
         params = {"table": table, "load": load}
         if rows:
-            _print_rows(con, tables, load)
+            _print_rows(con, tables, load, typing and table in (None, retype.TABLE), table)
             return
         found = []
         for t in tables:
             found += con.execute(_gate_rows(t), {"load": load}).fetchall()
-        found += con.execute(SOURCE_ROWS, params).fetchall()
+        if typing:
+            found += con.execute(_source_rows(con), params).fetchall()
+        pending = [r for r in all_requests(h) if r.status == "pending" and not applied_in(con, r)]
     finally:
         con.close()
     found.sort(key=lambda r: (r[0], r[1], r[2]))
     print_rows(["table", "load", "expectation / reason", "column", "values (first 3)", "rows",
                 "released"], [(*r[:4], ", ".join(v or "NULL" for v in r[4]), r[5], r[6])
                               for r in found], title="Quarantined rows")
-    pending = [r for r in all_requests(h) if r.status == "pending"]
     if pending:
-        print_rows(["request", "table", "expectation", "ids", "requested at"],
-                   [(r.id, r.table, r.expectation or "(any)", ", ".join(r.ids) or "(all)",
-                     r.requested_at) for r in pending], title="Releases waiting for the next load")
+        print_rows(["request", "table", "selection", "requested at"],
+                   [(r.id, r.table, r.describe(), r.requested_at) for r in pending],
+                   title="Releases waiting for the next load")
 
 
-def _print_rows(con, tables: list[str], load: str | None) -> None:
+def _print_rows(con, tables: list[str], load: str | None, typing: bool,
+                entity: str | None) -> None:
     out = []
     for t in tables:
         cols = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE "
@@ -88,44 +98,110 @@ def _print_rows(con, tables: list[str], load: str | None) -> None:
             f"f.value, coalesce(released_in, '') FROM (SELECT *, unnest(failures) AS f FROM "
             f"quarantine.\"{t}\" WHERE $load IS NULL OR load_id = $load) ORDER BY 2, 5",
             {"load": load}).fetchall()
-    print_rows(["table", "id", "load", "from", "expectation", "column", "value", "released in"],
-               out, title="Quarantined rows (release with --id)")
+    if typing:   # one line per problem: the file and row, or the source table and key
+        from warehouse.quality import retype
+
+        out += con.execute(
+            f"SELECT 'source_rows (' || entity || ')', quarantine_id, load_id, "
+            f"coalesce(json_extract_string(raw, '$._file') || ' row ' || "
+            f"json_extract_string(raw, '$._file_row'), source || '.' "
+            f"|| source_table || ' key ' || row_key, source || '.' || source_table), "
+            f"{retype.reason_sql('p')}, {retype.column_sql('p')}, {retype.value_sql('p')}, "
+            f"coalesce(released_in, '') FROM (SELECT *, unnest(problems) AS p FROM "
+            f"{retype.rows_sql(con)}) WHERE ($load IS NULL OR load_id = $load) AND "
+            f"($entity IS NULL OR $entity = 'source_rows' OR entity = $entity) "
+            f"ORDER BY load_id, TRY_CAST(regexp_extract(quarantine_id, '-([0-9]+)$', 1) AS "
+            f"BIGINT), 5", {"load": load, "entity": entity}).fetchall()
+    print_rows(["table", "id", "load", "from", "expectation / reason", "column", "value",
+                "released in"], out, title="Quarantined rows (release with --id)")
 
 
 @quarantine_app.command("release")
 def release_cmd(
-    table: Annotated[str, typer.Option("--table", help="Staging entity, e.g. order_line")],
+    table_arg: Annotated[str | None, typer.Argument(
+        metavar="[TABLE]", help="Staging entity, or source_rows (same as --table)")] = None,
+    table: Annotated[str | None, typer.Option(
+        "--table", help="Staging entity (rows a gate held back, e.g. order_line), or "
+                        "source_rows (rows the typing step held back)")] = None,
     expectation: Annotated[str | None, typer.Option(
-        "--expectation", help="Only rows that failed this expectation")] = None,
+        "--expectation", help="Only rows that failed this expectation (source_rows: same "
+                              "as --problem)")] = None,
+    problem: Annotated[str | None, typer.Option(
+        "--problem", help="source_rows: only rows with a problem containing this text, "
+                          "e.g. 'birth_date' or 'is not a date'")] = None,
+    entity: Annotated[str | None, typer.Option(
+        "--entity", help="source_rows: only rows of this staging entity")] = None,
+    load: Annotated[str | None, typer.Option(
+        "--load", help="Only rows quarantined by this load, e.g. L20250310")] = None,
     ids: Annotated[list[str] | None, typer.Option("--id", help="Quarantine id (repeatable)")] = None,
     home: HomeOpt = None,
 ) -> None:
-    """Let quarantined rows back in: the next load re-stages them and gates them again."""
+    """Let quarantined rows back in: the next load re-stages them and gates them again
+    (rows of source_rows are re-typed under the contracts as they are then, first)."""
+    from warehouse.quality import retype
     from warehouse.quality.quarantine import quarantined_tables
     from warehouse.quality.release import Request, matching_rows, new_request
 
     h = config.home(home)
-    if table == "source_rows":
-        raise UserError("rows the typing step quarantined (quarantine.source_rows) come back by "
-                        "fixing them in the source or the contract; release is for rows a "
-                        "quality gate held back")
+    if table_arg and table and table_arg != table:
+        raise UserError(f"two tables named: {table_arg!r} and --table {table!r}; give one")
+    table = table or table_arg
+    if not table:
+        raise UserError("name the table to release from: a staging entity (see `crmwh "
+                        "quarantine list`) or source_rows")
+    typing = table == retype.TABLE
+    if typing:
+        if expectation and problem and expectation != problem:
+            raise UserError("for source_rows --expectation and --problem mean the same; "
+                            "give one")
+        problem, expectation = problem or expectation, None
+    else:
+        for flag, value in (("--problem", problem), ("--entity", entity)):
+            if value:
+                raise UserError(f"{flag} selects rows of source_rows (the typing step); rows "
+                                f"of {table} are chosen by --expectation, --load or --id")
     con = _connect(h)
     try:
-        known = quarantined_tables(con)
-        if table not in known:
+        held = quarantined_tables(con)
+        if retype.exists(con) and con.execute(
+                f"SELECT count(*) > 0 FROM {retype.SOURCE_ROWS}").fetchone()[0]:
+            held.append(retype.TABLE)
+        if table not in held:
             raise UserError(f"--table {table!r}: no rows of it are quarantined; tables with "
-                            f"quarantined rows: {', '.join(known) or 'none'}")
-        probe = Request(id="", table=table, expectation=expectation, ids=list(ids or []))
+                            f"quarantined rows: {', '.join(held) or 'none'}")
+        probe = Request(id="", table=table, expectation=expectation, ids=list(ids or []),
+                        load=load, problem=problem, entity=entity)
         n = matching_rows(con, probe)
+        ragged = retype.ragged_selected(con, probe) if typing else 0
+        unknown = [i for i in probe.ids if not matching_rows(con, replace(probe, ids=[i]))]
     finally:
         con.close()
+    if n and unknown:
+        others = " matching the other options" if expectation or problem or entity or load else ""
+        raise UserError(f"--id {', '.join(unknown)}: not the id of an unreleased quarantined "
+                        f"row of {table}{others}; see `crmwh quarantine list --rows "
+                        f"--table {table}`")
     if not n:
-        what = f" that failed {expectation!r}" if expectation else ""
+        what = "".join(f" {word} {value!r}" for word, value in (
+            ("that failed", expectation), ("with a problem containing", problem),
+            ("of entity", entity), ("from load", load)) if value)
+        hint = (f"; {ragged} matching ragged row(s) cannot be re-typed (they have no fields): "
+                "land a corrected file instead" if ragged else "")
         raise UserError(f"no unreleased quarantined rows of {table}{what}"
-                        f"{' with those ids' if ids else ''}; see `crmwh quarantine list --rows`")
-    req = new_request(h, table, expectation, list(ids or []))
-    console.print(f"release {req.id}: {n} row(s) of quarantine.{table} re-enter staging at the "
-                  "next load and go through the gates again")
+                        f"{' with those ids' if ids else ''}{hint}; see "
+                        f"`crmwh quarantine list --rows --table {table}`")
+    req = new_request(h, table, expectation, list(ids or []), load=load, problem=problem,
+                      entity=entity)
+    if typing:
+        console.print(f"release {req.id}: {n} row(s) of quarantine.source_rows are re-typed "
+                      "under the current contracts at the next load; rows that fit are staged "
+                      "and gated again, the rest are quarantined again with the new reason")
+        if ragged:
+            console.print(f"{ragged} ragged row(s) matching too are left out: they have no "
+                          "fields to re-type; land a corrected file instead")
+    else:
+        console.print(f"release {req.id}: {n} row(s) of quarantine.{table} re-enter staging at "
+                      "the next load and go through the gates again")
 
 
 def show_quality(con, load_id: str) -> None:

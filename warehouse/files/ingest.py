@@ -126,7 +126,7 @@ def _stage(con: duckdb.DuckDBPyConnection, source: FileSource, family: FileFamil
     compiled = compile_family(family, file_name, repetitive_columns(con, family))
 
     def after_typing(con: duckdb.DuckDBPyConnection) -> None:
-        _quarantine_conflicting_keys(con, family, file_name, compiled.raw_json_of_file)
+        quarantine_conflicting_keys(con, family, file_name, compiled.raw_json_of_file)
         if keep_keys:  # every key the file mentions, typed like the entity's (for _supersede)
             keys = ", ".join(q(k) for k in entity.key)
             con.execute(f"CREATE OR REPLACE TEMP TABLE _file_present AS "
@@ -147,7 +147,8 @@ def _stage(con: duckdb.DuckDBPyConnection, source: FileSource, family: FileFamil
     drop_raw(con)
     if ragged:
         con.executemany(
-            "INSERT INTO quarantine.source_rows VALUES (?, ?, ?, ?, NULL, ?, ?)",
+            "INSERT INTO quarantine.source_rows (load_id, source, source_table, entity, "
+            "row_key, problems, raw) VALUES (?, ?, ?, ?, NULL, ?, ?)",
             [[load_id, source.source, family.name, family.stage,
               [f"file {file_name} row {r.row}: {r.problem} (ragged row)"],
               _json({"_file": file_name, "_file_row": r.row, "_line": r.text})] for r in ragged])
@@ -162,7 +163,7 @@ def _json(value: dict) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _quarantine_conflicting_keys(con: duckdb.DuckDBPyConnection, family: FileFamily,
+def quarantine_conflicting_keys(con: duckdb.DuckDBPyConnection, family: FileFamily,
                                  file_name: str, raw_json_of_file: str) -> None:
     """Rows of one key that disagree within the file are all quarantined (the file contradicts
     itself; which row is right is for a person to say). Exact repeats are merged later.

@@ -14,12 +14,14 @@ from datetime import date
 import duckdb
 
 from warehouse.config import Home
+from warehouse.contracts.files import FileSource
 from warehouse.contracts.model import Model
+from warehouse.contracts.sources import Source
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.errors import ContractError, LoadError
 from warehouse.extract.run import BatchRecord
-from warehouse.quality import release, report, results
+from warehouse.quality import release, report, results, retype
 from warehouse.quality.evaluate import ExpectationResult, Target, evaluate
 from warehouse.quality.quarantine import move_rows
 from warehouse.quality.release import apply_releases
@@ -36,12 +38,13 @@ def _suites(model: Model, schema: str) -> list[Suite]:
     return [s for s in suites.values() if s.schema == schema]
 
 
-def begin(con: duckdb.DuckDBPyConnection, home: Home, model: Model,
-          load_id: str) -> list[BatchRecord]:
+def begin(con: duckdb.DuckDBPyConnection, home: Home, model: Model, load_id: str,
+          sources: dict[str, Source | FileSource] | None = None) -> list[BatchRecord]:
     """At the start of a build: refuse invalid suites before anything is read, then re-stage
-    the rows of pending release requests (one batch record per entity released)."""
+    the rows of pending release requests (one batch record per entity released); rows the
+    typing step held back are re-typed by `sources`' contracts first."""
     _suites(model, "staging")
-    return apply_releases(con, home, model.staging, load_id)
+    return apply_releases(con, home, model.staging, load_id, sources)
 
 
 def _staging_target(entity: str, keys: tuple[str, ...], load_id: str) -> Target:
@@ -89,6 +92,7 @@ def _finish(con, home: Home, load_id: str, found: list[ExpectationResult], stage
 def run_staging_gates(con: duckdb.DuckDBPyConnection, home: Home, model: Model, load_id: str,
                       business_date: date, batches: list[BatchRecord]) -> list[ExpectationResult]:
     """Evaluate the staging suites on this load's rows; quarantine the failing ones."""
+    retype.assign_ids(con)   # this load's typing-step rows get their release ids
     params = Params(business_date, load_id)
     found: list[ExpectationResult] = []
     for suite in _suites(model, "staging"):

@@ -60,7 +60,8 @@ def move_rows(con: duckdb.DuckDBPyConnection, *, name: str, entity: Entity, load
 
     `failing` maps expectation name -> (column, severity) for the quarantine expectations;
     the failing rows are in HITS. Returns the rows moved per (source, source_table); rows
-    re-staged by a release (keys in the temp table `released`) count as ('quarantine', name).
+    re-staged by a release (keys in the temp table `released`) count against the release's
+    batch, which that table names (_batch_source, _batch_table).
     """
     if not failing:
         return {}
@@ -89,13 +90,16 @@ def move_rows(con: duckdb.DuckDBPyConnection, *, name: str, entity: Entity, load
         f"FROM {current} c JOIN _q_keys k ON {match} WHERE c._batch_id = {lit(load_id)}")
     # A file's batch is named after the file; a database table's after the table.
     origin = "c._source, coalesce(c._file, c._source_table)"
+    rows = f"{current} c"
     if released:
         rel = " AND ".join(f"x.{q(k)} = c.{q(k)}" for k in [*keys, "_row_hash"])
-        is_rel = f"EXISTS (SELECT 1 FROM {released} x WHERE {rel})"
-        origin = (f"CASE WHEN {is_rel} THEN 'quarantine' ELSE c._source END, "
-                  f"CASE WHEN {is_rel} THEN {lit(name)} ELSE coalesce(c._file, c._source_table) END")
+        one = ", ".join(q(k) for k in [*keys, "_row_hash"])
+        rows += (f" LEFT JOIN (SELECT DISTINCT ON ({one}) * FROM {released} ORDER BY ALL) x "
+                 f"ON {rel}")
+        origin = ("coalesce(x._batch_source, c._source), "
+                  "coalesce(x._batch_table, c._file, c._source_table)")
     moved = {(s, t): n for s, t, n in con.execute(
-        f"SELECT {origin}, count(*) FROM {current} c WHERE {mine} GROUP BY ALL").fetchall()}
+        f"SELECT {origin}, count(*) FROM {rows} WHERE {mine} GROUP BY ALL").fetchall()}
     con.execute(f"DELETE FROM {current} c WHERE {mine}")
     # The version each quarantined row replaced (the newest superseded one) is current again.
     sup_match = " AND ".join(f"k.{q(k)} = s.{q(k)}" for k in keys)

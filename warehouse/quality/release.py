@@ -8,6 +8,9 @@ new reason). The build marks them `released_in` inside the snapshot it builds, s
 - a build that fails takes its marks with it, and the request is applied by the next one;
 - a request already applied in the snapshot a build starts from is never applied again.
 That makes a release load exactly once.
+
+Rows the typing step quarantined (table `source_rows`) are released the same way; the build
+re-types them under the current contracts first (warehouse/quality/retype.py).
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ from pathlib import Path
 import duckdb
 
 from warehouse.config import Home
+from warehouse.contracts.files import FileSource
+from warehouse.contracts.sources import Source
 from warehouse.contracts.staging import StagingModel
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.extract.run import BatchRecord
+from warehouse.quality import retype
 from warehouse.quality.quarantine import QUARANTINE_COLUMNS, quarantine_table, quarantined_tables
 from warehouse.stage.apply import TableCounts
 from warehouse.stage.schema import current_table, superseded_table
@@ -33,12 +39,24 @@ from warehouse.stage.schema import current_table, superseded_table
 @dataclass
 class Request:
     id: str
-    table: str
+    table: str                       # a gate's entity, or "source_rows" (the typing step)
     expectation: str | None = None
     ids: list[str] = field(default_factory=list)
     requested_at: str = ""
     status: str = "pending"          # pending | applied | nothing to release
     applied_in: str | None = None
+    load: str | None = None          # only rows quarantined by this load
+    problem: str | None = None       # source_rows: text found in a problem or its reason
+    entity: str | None = None        # source_rows: only rows of this staging entity
+
+    def describe(self) -> str:
+        """The selection, for listings."""
+        parts = [f"{name} {value!r}" for name, value in (
+            ("expectation", self.expectation), ("problem", self.problem),
+            ("entity", self.entity), ("load", self.load)) if value]
+        if self.ids:
+            parts.append("ids " + ", ".join(self.ids))
+        return "; ".join(parts) or "(all)"
 
 
 def requests_dir(home: Home) -> Path:
@@ -61,43 +79,60 @@ def all_requests(home: Home) -> list[Request]:
             for p in sorted(folder.glob("*.json"))]
 
 
-def new_request(home: Home, table: str, expectation: str | None, ids: list[str]) -> Request:
+def new_request(home: Home, table: str, expectation: str | None, ids: list[str], *,
+                load: str | None = None, problem: str | None = None,
+                entity: str | None = None) -> Request:
     now = datetime.now(UTC)
     req = Request(id=f"R{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}", table=table,
                   expectation=expectation, ids=list(ids),
-                  requested_at=now.isoformat(timespec="seconds"))
+                  requested_at=now.isoformat(timespec="seconds"), load=load, problem=problem,
+                  entity=entity)
     _save(home, req)
     return req
 
 
 def selection(req: Request, alias: str = "x") -> str:
     """SQL condition for the quarantined rows a request releases (not yet released ones)."""
+    if req.table == retype.TABLE:
+        return retype.selection(req, alias)
     parts = [f"{alias}.released_in IS NULL"]
     if req.expectation:
         parts.append(f"list_contains(list_transform({alias}.failures, f -> f.expectation), "
                      f"{lit(req.expectation)})")
+    if req.load:
+        parts.append(f"{alias}.load_id = {lit(req.load)}")
     if req.ids:
         parts.append(f"{alias}.quarantine_id IN ({', '.join(lit(i) for i in req.ids)})")
     return " AND ".join(parts)
 
 
+def _rows(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The quarantine table a request reads, as SQL, or None when the snapshot has none."""
+    if table == retype.TABLE:
+        return retype.rows_sql(con) if retype.exists(con) else None
+    return quarantine_table(table) if table in quarantined_tables(con) else None
+
+
 def matching_rows(con: duckdb.DuckDBPyConnection, req: Request) -> int:
-    if req.table not in quarantined_tables(con):
+    rows = _rows(con, req.table)
+    if rows is None:
         return 0
-    return con.execute(f"SELECT count(*) FROM {quarantine_table(req.table)} x "
-                       f"WHERE {selection(req)}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {rows} x WHERE {selection(req)}").fetchone()[0]
 
 
-def _applied_in(con: duckdb.DuckDBPyConnection, req: Request) -> str | None:
-    if req.table not in quarantined_tables(con):
+def applied_in(con: duckdb.DuckDBPyConnection, req: Request) -> str | None:
+    """The load that applied the request, in the snapshot `con` reads (None: not applied)."""
+    rows = _rows(con, req.table)
+    if rows is None:
         return None
-    row = con.execute(f"SELECT max(released_in) FROM {quarantine_table(req.table)} "
-                      "WHERE released_by = ?", [req.id]).fetchone()
+    row = con.execute(f"SELECT max(released_in) FROM {rows} x WHERE released_by = ?",
+                      [req.id]).fetchone()
     return row[0] if row else None
 
 
 def released_keys_table(con: duckdb.DuckDBPyConnection, entity: str) -> str | None:
-    """The temp table of keys this build re-staged from quarantine, if any."""
+    """The temp table of keys this build re-staged from quarantine, if any: key columns,
+    _row_hash and the batch they count against (_batch_source, _batch_table)."""
     name = f"_released_{entity}"
     found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
                         [name]).fetchone()[0]
@@ -105,22 +140,30 @@ def released_keys_table(con: duckdb.DuckDBPyConnection, entity: str) -> str | No
 
 
 def apply_releases(con: duckdb.DuckDBPyConnection, home: Home, staging: StagingModel,
-                   load_id: str) -> list[BatchRecord]:
-    """Re-stage the rows of every pending request; one batch record per entity released."""
+                   load_id: str,
+                   sources: dict[str, Source | FileSource] | None = None) -> list[BatchRecord]:
+    """Re-stage the rows of every pending request; one batch record per entity released.
+    Typing-step rows (table source_rows) are re-typed by `sources`' contracts first."""
+    retype.assign_ids(con)   # rows of snapshots made before source_rows had ids
     todo: dict[str, list[Request]] = {}
     for req in all_requests(home):
         if req.status != "pending":
             continue
-        done = _applied_in(con, req)
+        done = applied_in(con, req)
+        known = req.table == retype.TABLE or req.table in staging.entities
         if done:   # applied by a load that was published: never again
             req.status, req.applied_in = "applied", done
             _save(home, req)
-        elif req.table not in staging.entities or not matching_rows(con, req):
+        elif not known or not matching_rows(con, req):
             req.status = "nothing to release"
             _save(home, req)
         else:
             todo.setdefault(req.table, []).append(req)
-    return [_restage(con, staging, entity, reqs, load_id) for entity, reqs in todo.items()]
+    typing = todo.pop(retype.TABLE, [])
+    batches = [_restage(con, staging, entity, reqs, load_id) for entity, reqs in todo.items()]
+    if typing and sources is not None:   # re-typing needs the contracts; else they wait
+        batches += retype.apply(con, staging, sources, typing, load_id)
+    return batches
 
 
 def _restage(con: duckdb.DuckDBPyConnection, staging: StagingModel, entity: str,
@@ -154,7 +197,8 @@ def _restage(con: duckdb.DuckDBPyConnection, staging: StagingModel, entity: str,
     con.execute(f"INSERT INTO {cur_t} BY NAME SELECT * EXCLUDE ({quarantine_only}), "
                 f"{lit(load_id)} AS _batch_id FROM ({restage})")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {q('_released_' + entity)} AS "
-                f"SELECT {', '.join(q(k) for k in keys)}, _row_hash FROM ({restage})")
+                f"SELECT {', '.join(q(k) for k in keys)}, _row_hash, 'quarantine' AS "
+                f"_batch_source, {lit(entity)} AS _batch_table FROM ({restage})")
     con.execute(f"UPDATE {qt} x SET released_in = {lit(load_id)}, released_by = o._req, "
                 f"release_outcome = o.outcome FROM _rel_outcome o "
                 f"WHERE o.quarantine_id = x.quarantine_id")

@@ -80,6 +80,33 @@ def _typed_select(entity: Entity, table: SourceTable | FileFamily, missing: set[
     return ", ".join(typed), " OR ".join(bad), problem_list
 
 
+def typed_rows_sql(entity: Entity, table: SourceTable | FileFamily, relation: str,
+                   missing: set[str], lineage: RowLineage | None = None,
+                   carry: tuple[str, ...] = ()) -> str:
+    """SELECT over `relation` (alias r): the entity's columns typed by the contract, _bad,
+    _deleted, _watermark, _file, _file_row, _problems and _raw_json (both only for bad rows),
+    _row_hash, and the relation's columns named in `carry` as they are."""
+    typed, bad, problems = _typed_select(entity, table, missing,
+                                         lineage.problems if lineage else (),
+                                         lineage.prefix if lineage else "")
+    file_cols = (f"{lineage.file} AS _file, {lineage.row} AS _file_row" if lineage
+                 else "NULL::VARCHAR AS _file, NULL::BIGINT AS _file_row")
+    raw = lineage.raw if lineage else "to_json(r)"
+    hash_args = ", ".join(q(c) for c in entity.columns)
+    soft = table.deletes.soft
+    deleted = f"coalesce(TRY_CAST({q(soft)} AS BOOLEAN), false)" if soft else "false"
+    watermark = (f"TRY_CAST({q(table.watermark)} AS TIMESTAMP)" if table.watermark
+                 else "NULL::TIMESTAMP")
+    is_bad = f"coalesce({bad}, false)"
+    carried = "".join(f", r.{q(c)}" for c in carry)
+    return (f"SELECT t.*, hash({hash_args}, t._deleted) AS _row_hash FROM ("
+            f"SELECT {typed}, {is_bad} AS _bad, {deleted} AS _deleted, "
+            f"{watermark} AS _watermark, {file_cols}, "
+            f"CASE WHEN {is_bad} THEN {problems} END AS _problems, "
+            f"CASE WHEN {is_bad} THEN {raw} END AS _raw_json{carried} "
+            f"FROM ({relation}) r) t")
+
+
 def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source | FileSource,
                 table: SourceTable | FileFamily, entity_name: str, entity: Entity,
                 relation: str, missing: set[str],
@@ -90,28 +117,11 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source 
     only built for rows that fail, so clean data pays for neither.
     """
     counts = TableCounts()
-    typed, bad, problems = _typed_select(entity, table, missing,
-                                         lineage.problems if lineage else (),
-                                         lineage.prefix if lineage else "")
-    file_cols = (f"{lineage.file} AS _file, {lineage.row} AS _file_row" if lineage
-                 else "NULL::VARCHAR AS _file, NULL::BIGINT AS _file_row")
-    raw = lineage.raw if lineage else "to_json(r)"
     key = list(entity.key)
     key_cols = ", ".join(q(k) for k in key)
     entity_cols = list(entity.columns)
-    hash_args = ", ".join(q(c) for c in entity_cols)
-    soft = table.deletes.soft
-    deleted = f"coalesce(TRY_CAST({q(soft)} AS BOOLEAN), false)" if soft else "false"
-    watermark = f"TRY_CAST({q(table.watermark)} AS TIMESTAMP)" if table.watermark else "NULL"
-    is_bad = f"coalesce({bad}, false)"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {TYPED_TABLE} AS "
-        f"SELECT t.*, hash({hash_args}, t._deleted) AS _row_hash FROM ("
-        f"SELECT {typed}, {is_bad} AS _bad, {deleted} AS _deleted, {watermark} AS _watermark, "
-        f"{file_cols}, CASE WHEN {is_bad} THEN {problems} END AS _problems, "
-        f"CASE WHEN {is_bad} THEN {raw} END AS _raw_json "
-        f"FROM ({relation}) r) t"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED_TABLE} AS "
+                f"{typed_rows_sql(entity, table, relation, missing, lineage)}")
     if lineage and lineage.after_typing:
         lineage.after_typing(con)
     counts.rows_extracted = con.execute("SELECT count(*) FROM _typed").fetchone()[0]
@@ -119,7 +129,8 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source 
     key_text = lineage.row_key if lineage else " || '|' || ".join(
         f"coalesce(json_extract_string(_raw_json, {lit('$.' + k)}), '∅')" for k in table.key)
     counts.rows_quarantined = con.execute(
-        f"INSERT INTO quarantine.source_rows "
+        f"INSERT INTO quarantine.source_rows (load_id, source, source_table, entity, row_key, "
+        f"problems, raw) "
         f"SELECT {lit(load_id)}, {lit(source.source)}, {lit(table.name)}, {lit(entity_name)}, "
         f"{key_text}, _problems, _raw_json FROM _typed WHERE _bad"
     ).fetchone()[0]

@@ -59,6 +59,20 @@ CREATE TABLE IF NOT EXISTS quarantine.source_rows (
     entity VARCHAR NOT NULL, row_key VARCHAR, problems VARCHAR[] NOT NULL, raw JSON NOT NULL);
 """
 
+# Added to quarantine.source_rows for releases (warehouse/quality/retype.py); last, so older
+# snapshots gain them by ALTER TABLE. quarantine_id is <load>-source_rows-<n>, given by
+# warehouse.quality.retype.assign_ids; released_from links a row quarantined again by a
+# release to the row it was re-typed from.
+SOURCE_ROWS_RELEASE_COLUMNS = {
+    "quarantine_id": "VARCHAR",
+    "released_in": "VARCHAR",
+    "released_by": "VARCHAR",
+    "release_outcome": "VARCHAR",
+    "released_from": "VARCHAR",
+}
+SOURCE_ROWS_COLUMNS = ("load_id", "source", "source_table", "entity", "row_key", "problems",
+                       "raw", *SOURCE_ROWS_RELEASE_COLUMNS)
+
 
 def entity_columns_sql(entity: Entity) -> list[str]:
     return [f"{q(name)} {duckdb_type(col.type)}" for name, col in entity.columns.items()]
@@ -67,6 +81,8 @@ def entity_columns_sql(entity: Entity) -> list[str]:
 def create_all(con: duckdb.DuckDBPyConnection, staging: StagingModel) -> None:
     """Create every schema and table that does not exist yet (idempotent)."""
     con.execute(META_DDL)
+    for col, kind in SOURCE_ROWS_RELEASE_COLUMNS.items():
+        con.execute(f"ALTER TABLE quarantine.source_rows ADD COLUMN IF NOT EXISTS {q(col)} {kind}")
     meta_cols = [f"{q(n)} {t}" for n, t in STAGING_META_COLUMNS.items()]
     for name, entity in staging.entities.items():
         cols = ", ".join(entity_columns_sql(entity) + meta_cols)
