@@ -87,6 +87,10 @@ def _keep_previous(con: duckdb.DuckDBPyConnection, table: str, sk: str, changed_
     """Copy the rows listed in `changed_rows` that are not yet in `previous`, before they
     change: a row changed twice in one load (closed, then corrected) keeps its first state.
     Found by rowid, so only the key column is scanned and only those rows are read whole."""
+    listed, kept = con.execute(f"SELECT (SELECT count(DISTINCT sk) FROM {changed_rows}), "
+                               f"(SELECT count(*) FROM {previous})").fetchone()
+    if listed == kept:
+        return                # every listed row is kept already (or none was listed)
     with transaction(con):  # the rowids hold only until the next checkpoint
         con.execute(f"CREATE OR REPLACE TEMP TABLE _dim_rids AS SELECT rowid AS _rid FROM "
                     f"{table} WHERE {sk} IN (SELECT sk FROM {changed_rows}) AND {sk} NOT IN "
