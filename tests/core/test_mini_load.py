@@ -118,6 +118,38 @@ def test_late_arriving_customer_is_inferred_then_completed(three_days):
                        "WHERE customer_id = 3") == [(key, "张敏", False)]
 
 
+def test_aggregates_after_a_member_is_completed_equal_a_full_build(three_days):
+    """Day 3 completes the inferred customer in place: both sales aggregates move its facts
+    from the 'Unknown' groups to its real ones as deltas (its row as it was is kept by the
+    dimension step), rebuild no partition, and hold exactly what a full build would."""
+    from warehouse.cube.agg.layout import layout_of
+    from warehouse.cube.agg.spec import load_aggregates
+    from warehouse.cube.model import CUBES_DIR, load_cube_model
+
+    home, crm, _ = three_days
+    execute(crm, *DAY3)
+    run_load(home, D3)
+    built = query(home, "SELECT name, partitions_rebuilt, reason FROM meta.aggregates "
+                        "WHERE cube = 'sales' ORDER BY 1")
+    assert [b[0] for b in built] == ["by_month", "by_month_customer"]
+    for name, parts, reason in built:
+        assert parts == 0 and "core.dim_customer changed in place merged as deltas" in reason, \
+            (name, reason)
+    model = load_cube_model()
+    con = SnapshotStore(home).connect()
+    try:
+        for agg in load_aggregates(model, CUBES_DIR)["sales"]:
+            cube = model.cube(agg.cube)
+            stored = sorted(con.execute(f"SELECT * FROM {agg.table}").fetchall(), key=repr)
+            full = sorted(con.execute(layout_of(cube, agg).select(cube).sql("duckdb")).fetchall(),
+                          key=repr)
+            assert stored == full, agg.table
+            names = con.execute(f"SELECT * FROM {agg.table}").fetchdf().to_string()
+            assert "张敏" in names or agg.name == "by_month"
+    finally:
+        con.close()
+
+
 def test_row_accounting_balances_for_every_batch(three_days):
     home, _, _ = three_days
     unbalanced = query(home, "SELECT * FROM meta.batches WHERE rows_extracted <> rows_loaded + "

@@ -360,6 +360,34 @@ def test_label_corrected_in_place_with_its_previous_row_merges_as_deltas(loaded)
             assert table_rows(con, agg.table) == full_rows(con, model, agg), agg.label
 
 
+def test_when_deltas_cannot_merge_the_changed_members_partitions_are_still_rebuilt(
+        loaded, monkeypatch):
+    """The same corrected label, but the merge is refused (as for floating-point sums): the
+    fallback rebuilds the partitions the load touched and those holding the corrected
+    members' facts, so every table still equals a full rebuild."""
+    import warehouse.cube.agg.build as build
+
+    def refuse(*_args, **_kwargs):
+        raise build.DeltaNotApplicable("refused by the test")
+
+    monkeypatch.setattr(build, "apply_delta", refuse)
+    con, model, aggregates = loaded
+    con.execute("CREATE TEMP TABLE _replaced_lineorder AS SELECT * FROM lineorder LIMIT 0")
+    con.execute("ALTER TABLE customer ADD COLUMN _load_id VARCHAR DEFAULT 'L1'")
+    con.execute("CREATE TEMP TABLE _dim_before_customer AS SELECT * FROM customer "
+                "WHERE c_custkey = 7")
+    con.execute("CREATE TEMP TABLE _dim_updated_customer AS SELECT 7::BIGINT AS sk, "
+                "['c_nation'] AS changed_columns")
+    con.execute("UPDATE customer SET c_nation = 'PERU', _load_id = 'L2' WHERE c_custkey = 7")
+    simulate_load(con, keep_deleted="_replaced_lineorder")
+    _record_in_place_change(con, "main.customer", ["c_nation", "_load_id"])
+    results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
+    assert "refused by the test" in results["ssb.t_month_nation"].reason
+    for aggs in aggregates.values():
+        for agg in aggs:
+            assert table_rows(con, agg.table) == full_rows(con, model, agg), agg.label
+
+
 def test_merge_that_breaks_a_strict_hierarchy_drops_its_determined_key(loaded):
     """A nation that fixed its region before the load no longer does once one customer of it
     is moved to another region in place: the check after the merge, reading only the rows

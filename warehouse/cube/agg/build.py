@@ -123,10 +123,13 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
         if select is not None:
             reason += f"; rolled up from {select.aggregate.table}"
     rows = con.execute(f"SELECT count(*) FROM {_table(agg)}").fetchone()[0]
-    if mode == "unchanged":
-        determined = _previous_determined(con, agg)
-    elif mode == "incremental" and not parts and temp_table_exists(con, CHANGED):
-        determined = _still_determined(con, layout, _previous_determined(con, agg))
+    # Checked in full after a full build or a partition rebuild, or when never checked; an
+    # unchanged table keeps what was found, a merge re-checks only the changed groups' keys.
+    previous = _previous_determined(con, agg) if mode != "full" else None
+    if previous is not None and mode == "unchanged":
+        determined = previous
+    elif previous is not None and not parts and temp_table_exists(con, CHANGED):
+        determined = _still_determined(con, layout, previous)
     else:
         determined = determined_keys(con, layout)
     con.execute(f"DROP TABLE IF EXISTS {CHANGED}")
@@ -140,11 +143,13 @@ def build_one(con: duckdb.DuckDBPyConnection, model: CubeModel, cube_name: str, 
     return BuildResult(agg.label, agg.table, mode, reason, rows, parts, duration)
 
 
-def _previous_determined(con: duckdb.DuckDBPyConnection, agg: Aggregate) -> list[str]:
-    """An unchanged table keeps what its last build found (the check reads the whole table)."""
+def _previous_determined(con: duckdb.DuckDBPyConnection, agg: Aggregate) -> list[str] | None:
+    """What the table's last build found (None: never checked, e.g. built before the check)."""
     row = con.execute("SELECT determined FROM meta.aggregates WHERE cube = ? AND name = ?",
                       [agg.cube, agg.name]).fetchone()
-    return [k for k in (row[0] or "").split(",") if k] if row else []
+    if row is None or row[0] is None:
+        return None
+    return [k for k in row[0].split(",") if k]
 
 
 def determined_keys(con: duckdb.DuckDBPyConnection, layout: Layout) -> list[str]:
@@ -192,7 +197,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
         # others' partitions are rebuilt after the merge (it joined them with today's rows).
         members = [m for m in (_member_change(con, layout, r, load_id) for r in stale) if m]
         merged = {m.role for m in members}
-        stale = [r for r in stale if r.name not in merged]
+        unmerged = [r for r in stale if r.name not in merged]
         try:
             groups, recomputed = apply_delta(con, cube, layout, _table(layout.aggregate),
                                              load_id, replaced, members)
@@ -200,17 +205,17 @@ def _refresh(con: duckdb.DuckDBPyConnection, cube, layout: Layout, load_id: str,
             why_not = str(exc)
         else:
             # And the safety net: partitions whose row count still disagrees with the fact.
-            parts = _rebuild_partitions(con, cube, layout, load_id, stale, stamped=False,
+            parts = _rebuild_partitions(con, cube, layout, load_id, unmerged, stamped=False,
                                         replaced=replaced)
             changed = "".join(f"; members of {m.dimension} changed in place merged as deltas"
                               for m in members)
-            rebuilt = (f" for members of {', '.join(r.dimension.table for r in stale)} "
-                       f"changed in place" if stale else "")
+            rebuilt = (f" for members of {', '.join(r.dimension.table for r in unmerged)} "
+                       f"changed in place" if unmerged else "")
             return ("incremental" if groups or parts else "unchanged",
                     f"{groups} group(s) merged from {load_id}'s fact changes ({recomputed} "
                     f"recomputed from the fact){changed}; {parts} partition(s) rebuilt"
                     f"{rebuilt}", parts)
-    parts = _rebuild_partitions(con, cube, layout, load_id, stale)
+    parts = _rebuild_partitions(con, cube, layout, load_id, stale)  # every changed member
     return ("incremental" if parts else "unchanged",
             f"{parts} partition(s) of {layout.partition} touched by {load_id} "
             f"(not merged from deltas: {why_not})", parts)
@@ -352,8 +357,9 @@ def _rebuild_partitions(con: duckdb.DuckDBPyConnection, cube, layout: Layout, lo
                         replaced: str | None = None) -> int:
     """Replace the aggregate rows of partitions touched by this load (`stamped`), or holding
     facts of members of `stale` dimensions changed in place by it (in the fact, and in the
-    `replaced` rows the load deleted from it), or (always) whose row count disagrees with the
-    fact's; returns how many."""
+    `replaced` rows the load deleted from it), or whose row count disagrees with the fact's
+    (compared per partition when `stamped`, else only when the grand totals disagree: after a
+    merge from deltas); returns how many."""
     part_expr = layout.groups[layout.partition]
     part_role = layout.partition_ref.role
 

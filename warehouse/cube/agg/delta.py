@@ -163,10 +163,16 @@ def _gone_and_kept(con: duckdb.DuckDBPyConnection, fact: str, replaced: str,
         return table_expr(replaced, FACT)
     columns = [d[0] for d in con.execute(f"SELECT * FROM {q(replaced)} LIMIT 0").description]
     stayed = exp.select(*[exp.column(c, table=FACT, quoted=True) for c in columns]).from_(
-        table_expr(fact, FACT)).where(exp.and_(exp.not_(stamped.copy()), exp.or_(*kept_rows)))
+        table_expr(fact, FACT)).where(exp.and_(_not_stamped(stamped), exp.or_(*kept_rows)))
     union = exp.union(exp.select("*").from_(table_expr(replaced)), stayed, distinct=False)
     return exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier(FACT,
                                                                                  quoted=True)))
+
+
+def _not_stamped(stamped: exp.EQ) -> exp.Expression:
+    """`_load_id IS DISTINCT FROM 'L'`: a row without a load id was not inserted by this load
+    (NOT (_load_id = 'L') would drop it from the minus side while the plus side counts it)."""
+    return exp.NullSafeNEQ(this=stamped.this.copy(), expression=stamped.expression.copy())
 
 
 def _merge(kind: str, old: str, plus: str, minus: str) -> tuple[str, str | None]:

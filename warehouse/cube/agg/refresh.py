@@ -17,7 +17,8 @@ from warehouse.duck import quote_ident
 def refresh_aggregates(con: duckdb.DuckDBPyConnection, load_id: str,
                        cubes_dir: Path | None = None,
                        model: CubeModel | None = None) -> list[BuildResult]:
-    """Build new aggregates in full, rebuild the partitions this load touched of the others."""
+    """Build new aggregates in full; bring the others up to date with this load's changes
+    (merged from its deltas where it can, else by rebuilding the partitions it touched)."""
     model = model or load_cube_model(cubes_dir)
     aggregates = load_aggregates(model, cubes_dir or CUBES_DIR)
     drop_undeclared(con, {a.table for aggs in aggregates.values() for a in aggs})
