@@ -103,7 +103,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, model: Model, load_id: str) -> li
     results += dimension_checks(con, model)
     results += fact_checks(con, model, load_id)
     results.append(sales_reconcile_to_source(con))
-    for r in results:
-        con.execute("INSERT OR REPLACE INTO meta.checks VALUES (?, ?, ?, ?, ?, ?)",
-                    [load_id, r.name, r.table, r.severity, r.passed, r.detail])
+    rows = [(load_id, r.name, r.table, r.severity, r.passed, r.detail) for r in results]
+    con.execute("INSERT OR REPLACE INTO meta.checks SELECT * FROM (VALUES " +  # one statement
+                ", ".join("(?, ?, ?, ?, ?, ?)" for _ in rows) + ")", [v for r in rows for v in r])
     return results
