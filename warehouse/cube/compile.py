@@ -18,7 +18,7 @@ from itertools import combinations
 
 from sqlglot import exp
 
-from warehouse.cube import measure_sql
+from warehouse.cube import measure_sql, sqltext
 from warehouse.cube.component import Part, build
 from warehouse.cube.model import Cube, CubeModel, Measure
 from warehouse.cube.parent_child import closure_table
@@ -44,7 +44,7 @@ class Compiled:
     @property
     def sql(self) -> str:
         if self._sql is None:
-            self._sql = self.tree.sql(dialect="duckdb", copy=False)
+            self._sql = sqltext.to_sql(self.tree)
         return self._sql
 
     def pretty(self) -> str:
