@@ -21,6 +21,7 @@ STATEMENTS = [
     "SELECT a FROM (SELECT a FROM t) AS q QUALIFY row_number() OVER (PARTITION BY a ORDER BY b) <= 3",
     "SELECT a FROM t WHERE a IN (1, 2) AND b NOT IN ($1, $2) AND c BETWEEN 1 AND 2",
     "SELECT x FROM t WHERE d >= DATE '2024-01-01' AND a + b * c - 1 > 0",
+    "SELECT \"客户.城市\" AS \"城市\" FROM t WHERE name = '上海' OR name = 'Zürich'",
 ]
 
 
