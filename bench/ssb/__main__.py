@@ -30,6 +30,7 @@ from warehouse.config import home
 from warehouse.cube import CubeEngine
 from warehouse.cube.agg.build import build_aggregates
 from warehouse.cube.agg.navigate import AggregatePicker
+from warehouse.cube.execute import arrow_table
 
 # The peer lives in its own venv (`make bench-ssb-peer`), beside the project's .venv.
 PEER_PYTHON = Path(os.environ.get("CRMWH_BSL_VENV")
@@ -81,6 +82,8 @@ def main() -> None:
     agg_engine = CubeEngine(con, model, picker=picker)
 
     print(f"  {setup['lineorder_rows']:,} lineorder rows; {opts.runs} runs", flush=True)
+    # The machine may be shared: its load while the timed runs ran is part of the result.
+    setup["load_avg_start"] = round(os.getloadavg()[0], 1)
     times: dict[str, dict[str, list[float]]] = {q.name: {} for q in QUERIES}
     checks: dict[str, dict[str, str]] = {q.name: {} for q in QUERIES}
     chosen: dict[str, str] = {}
@@ -98,7 +101,7 @@ def main() -> None:
         for q in QUERIES:
             t = times[q.name]
             started = time.perf_counter()
-            con.execute(q.sql).to_arrow_table()
+            arrow_table(con.execute(q.sql))     # read as the engine reads its answers
             t.setdefault("hand", []).append(time.perf_counter() - started)
             for label, engine in (("cube", base_engine), ("cube_agg", agg_engine)):
                 picker.decisions.clear()
@@ -106,6 +109,7 @@ def main() -> None:
                 result = engine.run(cube_query(q))
                 t.setdefault(label, []).append(time.perf_counter() - started)
                 t.setdefault(label + "_compile", []).append(result.compile_ms / 1000)
+    setup["load_avg_end"] = round(os.getloadavg()[0], 1)
     con.close()
 
     peer = run_peer(path, opts.peer_runs) if not opts.skip_peer else {"status": "skipped"}
@@ -188,7 +192,9 @@ def markdown(p: dict) -> str:
              "",
              f"{m['date']} · {m['platform']} · Python {m['python']} · {m['cpus']} CPUs · "
              f"{m['memory_gb']} GB · {p['setup']['lineorder_rows']:,} lineorder rows · "
-             f"median of {p['runs']} runs (peer: {p['peer'].get('status')})",
+             f"median of {p['runs']} runs (peer: {p['peer'].get('status')}) · 1-minute load "
+             f"average {p['setup'].get('load_avg_start')} before the timed runs, "
+             f"{p['setup'].get('load_avg_end')} after",
              "",
              "| query | hand SQL ms | cube ms (compile) | cube/hand | with aggregates ms | "
              "aggregate used | base/agg | BSL ms (compile) | BSL/hand | answers |",

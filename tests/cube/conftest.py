@@ -18,6 +18,23 @@ from warehouse.cube.model import load_cube_model
 AS_OF = date(2025, 6, 30)
 
 
+@pytest.fixture(autouse=True)
+def sql_text_is_sqlglots(monkeypatch):
+    """Every query a cube test compiles: the engine's own SQL writer (warehouse.cube.sqltext)
+    gives exactly sqlglot's DuckDB text."""
+    from warehouse.cube import sqltext
+
+    fast = sqltext.to_sql
+
+    def checked(tree):
+        text = fast(tree)
+        reference = tree.sql(dialect="duckdb")
+        assert text == reference, f"sqltext differs from sqlglot:\n{text}\n{reference}"
+        return text
+
+    monkeypatch.setattr(sqltext, "to_sql", checked)
+
+
 @pytest.fixture(scope="session")
 def cube_model():
     return load_cube_model()

@@ -47,6 +47,8 @@ def test_aggregate_answers_equal_hand_sql(ssb, query):
     assert decision.aggregate is not None and decision.aggregate.startswith(f"ssb.{flight}"), \
         "\n".join(decision.lines())
     assert any(": agg." in s for s in got.compiled.sources), got.compiled.sources
+    # Ordered as the base fact's answer (ORDER BY in SQL there, in Arrow here when it can).
+    assert got.rows() == CubeEngine(con, model).run(cube_query(query)).rows()
 
 
 def test_the_data_is_not_trivial(ssb):

@@ -18,13 +18,13 @@ from itertools import combinations
 
 from sqlglot import exp
 
-from warehouse.cube import measure_sql
+from warehouse.cube import measure_sql, sqltext
 from warehouse.cube.component import Part, build
 from warehouse.cube.model import Cube, CubeModel, Measure
 from warehouse.cube.parent_child import closure_table
 from warehouse.cube.query import PathCut, Query, TimeCalc
 from warehouse.cube.scope import Params, alias, col, join, select_from, subquery
-from warehouse.cube.source import SourcePicker, base_source
+from warehouse.cube.source import FactSource, SourcePicker, base_source
 from warehouse.cube.timecalc import window_table
 from warehouse.errors import UserError
 
@@ -40,15 +40,22 @@ class Compiled:
     columns: list[str]
     sources: list[str] = field(default_factory=list)
     _sql: str | None = field(default=None, repr=False)
+    # Set when the answer is ordered after the statement ran, on its Arrow table (ascending,
+    # NULLs last, by these columns; `hidden` ones dropped after): see _orders_in_arrow.
+    order: list[str] | None = None
+    hidden: list[str] = field(default_factory=list)
 
     @property
     def sql(self) -> str:
         if self._sql is None:
-            self._sql = self.tree.sql(dialect="duckdb", copy=False)
+            self._sql = sqltext.to_sql(self.tree)
         return self._sql
 
     def pretty(self) -> str:
-        return self.tree.sql(dialect="duckdb", pretty=True, copy=False)
+        text = self.tree.sql(dialect="duckdb", pretty=True, copy=False)
+        if self.order:
+            text += "\n-- answer ordered in Arrow by: " + ", ".join(self.order)
+        return text
 
 
 @dataclass
@@ -57,6 +64,7 @@ class _Component:
     part: Part
     select: exp.Select | None = None
     calc: TimeCalc | None = None
+    source: FactSource | None = None
 
 
 def grouping_sets(query: Query, n: int) -> list[tuple[int, ...]] | None:
@@ -101,10 +109,13 @@ def compile_query(model: CubeModel, query: Query, picker: SourcePicker | None = 
     components = _split(model, cube, query, names, sets, base, tuple(segments))
     sources = []
     for comp in components:
-        comp.select, source = build(comp.part, params, picker)
-        sources.append(f"{comp.alias}: {source.label}")
+        comp.select, comp.source = build(comp.part, params, picker)
+        sources.append(f"{comp.alias}: {comp.source.label}")
     flat = _flat(cube, query, names, levels, sets, components)
-    tree, columns = flat or _assemble(cube, query, names, levels, sets, measures, components)
+    if flat is not None:
+        tree, columns, order, hidden = flat
+        return Compiled(tree, params.values, columns, sources, order=order, hidden=hidden)
+    tree, columns = _assemble(cube, query, names, levels, sets, measures, components)
     return Compiled(tree, params.values, columns, sources)
 
 
@@ -195,9 +206,36 @@ def _join_on(left: list[exp.Expression], right: str, keys: list[str]) -> exp.Exp
                       for lhs, k in zip(left, keys, strict=True)])
 
 
+# Level key types whose order in Arrow (sort_indices, NULLs at the end) is DuckDB's ORDER BY
+# order. Not floats: descending, DuckDB puts NaN first and Arrow last.
+ARROW_ORDERED = ("VARCHAR", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                 "USMALLINT", "UINTEGER", "UBIGINT", "DECIMAL", "DATE", "BOOLEAN")
+
+
+def _orders_in_arrow(query: Query, levels, comp: _Component) -> bool:
+    """Whether the answer is ordered on its Arrow table instead of by the statement.
+
+    For a read of an aggregate table (its answer is at most its rows, in practice a few
+    hundred), ordered by the levels only (no measure order, LIMIT or OFFSET), by keys of types
+    that order alike in Arrow and DuckDB: sorting those rows in Arrow costs ~0.05 ms, DuckDB's
+    ORDER BY ~0.4 ms (a sort pipeline and compressed-materialisation projections).
+    """
+    if (query.order or query.limit is not None or query.offset or not levels
+            or comp.source is None or not comp.source.grain):
+        return False
+    for ref in levels:
+        for attr in (ref.level.sort, ref.level.key):
+            if attr is not None and not (attr.dtype or "").upper().startswith(ARROW_ORDERED):
+                return False
+    return True
+
+
 def _flat(cube: Cube, query: Query, names: list[str], levels, sets,
-          components: list[_Component]) -> tuple[exp.Select, list[str]] | None:
-    """The single component's SELECT as the answer, or None when the query needs the joins."""
+          components: list[_Component]
+          ) -> tuple[exp.Select, list[str], list[str] | None, list[str]] | None:
+    """The single component's SELECT as the answer, or None when the query needs the joins;
+    with the columns the answer is ordered by on its Arrow table (None: by the statement)
+    and the hidden ones among them."""
     if (len(components) != 1 or components[0].calc is not None or components[0].part.semi
             or sets is not None or query.top is not None):
         return None
@@ -235,16 +273,29 @@ def _flat(cube: Cube, query: Query, names: list[str], levels, sets,
         projections.append(alias(value(name), name))
         columns.append(name)
 
+    if _orders_in_arrow(query, levels, components[0]):
+        order: list[str] = []
+        hidden: list[str] = []
+        for i in range(len(levels)):
+            sort = parts.get(f"__s{i}")
+            if sort is not None:
+                hidden.append(f"__order{i}")
+                projections.append(alias(sort, hidden[-1]))
+                order.append(hidden[-1])
+            order.append(names[i])
+        select.set("expressions", projections)
+        return select, columns, order, hidden
+
     def level_keys(i: int) -> list[exp.Expression]:
         sort = parts.get(f"__s{i}")
         return ([sort.copy()] if sort is not None else []) + [position(names[i])]
 
     select.set("expressions", projections)
-    order = _order(cube, query, names, level_keys, position)
-    if order:
-        select.set("order", exp.Order(expressions=order))
+    order_by = _order(cube, query, names, level_keys, position)
+    if order_by:
+        select.set("order", exp.Order(expressions=order_by))
     _paginate(select, query)
-    return select, columns
+    return select, columns, None, []
 
 
 def _paginate(select: exp.Select, query: Query) -> None:
