@@ -44,6 +44,14 @@ def test_list_release_and_status(mini):
     rows = crmwh("quarantine", "list", "--rows", "--table", "order_line")
     assert "L20250310-order_line-1" in rows.stdout and "L20250310-order_line-2" in rows.stdout
     assert "crm.sales_order_lines" in rows.stdout
+    # The typing step's rows of order_line are listed with it, as in the list by reason.
+    assert "source_rows (order_line)" in crmwh("quarantine", "list", "--table",
+                                               "order_line").stdout
+    assert "source_rows (order_line)" in rows.stdout and "L20250310-source_rows-1" in rows.stdout
+    assert "crm.sales_order_lines key 8" in rows.stdout
+    other = crmwh("quarantine", "list", "--rows", "--table", "customer")
+    assert other.returncode == 0, other.stderr
+    assert "source_rows" not in other.stdout and "order_line" not in other.stdout
 
     nothing = crmwh("quarantine", "release", "--table", "order_line", "--expectation", "nope")
     assert nothing.returncode == 2 and "no unreleased quarantined rows" in nothing.stderr

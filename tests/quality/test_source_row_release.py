@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import shutil
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ import yaml
 
 from tests.files.helpers import GOOD_ROWS, PEOPLE, contracts_dir, csv_text, drop
 from tests.mini_sources import execute
+from tests.quality.test_gated_load import edit_suite, own_suites
 from tests.quality.test_quarantine_cli import crmwh
 from tests.snapshots import query
 from warehouse.config import SOURCES_DIR
@@ -22,7 +23,7 @@ from warehouse.errors import LoadError
 from warehouse.load import run_load
 from warehouse.quality.release import all_requests, new_request
 
-D1, D2, D3 = date(2025, 3, 10), date(2025, 3, 11), date(2025, 3, 12)
+D1, D2, D3, D4 = date(2025, 3, 10), date(2025, 3, 11), date(2025, 3, 12), date(2025, 3, 13)
 FILE = "people_20250310.csv"
 # P4's birth date is day-first with dots, a format the contract does not know yet; P5's is
 # dotted too but no date at all (30 February).
@@ -160,6 +161,18 @@ def test_a_release_in_a_failed_load_stays_pending_and_the_next_load_applies_it_o
     assert unbalanced(home) == []
 
 
+def comma_prices(tmp_path, monkeypatch):
+    """Source contracts whose mapping reads order line prices written with a decimal comma."""
+    folder = tmp_path / "contracts"
+    shutil.copytree(SOURCES_DIR, folder)
+    spec = yaml.safe_load((folder / "crm.yaml").read_text(encoding="utf-8"))
+    spec["tables"]["sales_order_lines"].setdefault("mapping", {})["unit_price"] = \
+        "replace(unit_price, ',', '.')"
+    (folder / "crm.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False),
+                                     encoding="utf-8")
+    monkeypatch.setenv("CRMWH_SOURCES_DIR", str(folder))
+
+
 # Three order lines the SQLite CRM holds with a price the typing step refuses: 'abc' (junk),
 # and two with a decimal comma; line 10 also has a 150% discount the staging gate refuses.
 LINES = ("INSERT INTO t.sales_order_lines VALUES "
@@ -188,14 +201,7 @@ def test_database_rows_are_re_typed_by_the_fixed_mapping_and_gated_again(
     assert both.returncode == 2 and "--problem selects rows of source_rows" in both.stderr
 
     # The fix: the CRM writes some prices with a decimal comma; the contract maps them.
-    folder = tmp_path / "contracts"
-    shutil.copytree(SOURCES_DIR, folder)
-    spec = yaml.safe_load((folder / "crm.yaml").read_text(encoding="utf-8"))
-    spec["tables"]["sales_order_lines"].setdefault("mapping", {})["unit_price"] = \
-        "replace(unit_price, ',', '.')"
-    (folder / "crm.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False),
-                                     encoding="utf-8")
-    monkeypatch.setenv("CRMWH_SOURCES_DIR", str(folder))
+    comma_prices(tmp_path, monkeypatch)
     ok = crmwh("quarantine", "release", "--table", "source_rows", "--expectation",
                "expected decimal(12,2)", "--entity", "order_line", "--load", "L20250310")
     assert ok.returncode == 0, ok.stderr
@@ -226,6 +232,148 @@ def test_database_rows_are_re_typed_by_the_fixed_mapping_and_gated_again(
     assert query(home, "SELECT count(*) FROM core.fact_sales_line WHERE line_id = 9") == [(1,)]
     assert query(home, "SELECT count(*) FROM meta.batches WHERE source = 'quarantine' "
                        "AND load_id = 'L20250312'") == [(0,)]
+
+
+def test_a_released_row_newer_than_a_version_a_later_load_re_stamped_is_loaded(
+        mini, tmp_path, monkeypatch):
+    """The staged version of a key can carry a later batch than the released row's load (a gate
+    release re-stamps it) while being older: the watermarks decide, and the released row loads."""
+    home, crm, _ = mini
+    suites = own_suites(tmp_path, monkeypatch)
+    # Day 1: line 6 (watermark 03-10 12:00) has a 150% discount: the gate holds it back.
+    execute(crm, "INSERT INTO t.sales_order_lines VALUES (6, 1000, 3, 501, 1, 19.90, 150, 0.00, "
+                 "'2025-03-10 12:00:00', '2025-03-10 12:00:00', false)")
+    run_load(home, D1)
+    assert query(home, "SELECT quarantine_id FROM quarantine.order_line") == [
+        ("L20250310-order_line-1",)]
+    # Day 2: its new version (watermark 03-11 12:00) has a price with a decimal comma: the
+    # typing step holds it back.
+    execute(crm, "UPDATE t.sales_order_lines SET unit_price = '5,00', discount_pct = 10, "
+                 "updated_at = '2025-03-11 12:00:00' WHERE line_id = 6")
+    run_load(home, D2)
+    assert source_rows(home) == [("L20250311-source_rows-1", "6", None, None, None)]
+
+    # Day 3: discounts up to 200% are accepted and the day-1 version is released: it is staged
+    # as a row of L20250312, later than the load that read the day-2 version.
+    edit_suite(suites, "staging.order_line", lambda exps: [
+        e["kwargs"].update(max_value=200) for e in exps
+        if e["kwargs"].get("column") == "discount_pct"])
+    new_request(home, "order_line", None, ["L20250310-order_line-1"])
+    run_load(home, D3)
+    line6 = ("SELECT unit_price, discount_pct, _batch_id, _watermark FROM {} WHERE line_id = 6")
+    assert query(home, line6.format("staging.current_order_line")) == [
+        (Decimal("19.90"), Decimal("150.00"), "L20250312", datetime(2025, 3, 10, 12))]
+
+    # Day 4: the price mapping is fixed and the day-2 version released: newer by watermark,
+    # it replaces the day-1 version though that one's batch is later than L20250311.
+    comma_prices(tmp_path, monkeypatch)
+    new_request(home, "source_rows", None, ["L20250311-source_rows-1"])
+    run_load(home, D4)
+    assert source_rows(home) == [("L20250311-source_rows-1", "6", "L20250313", "restaged", None)]
+    assert query(home, line6.format("staging.current_order_line")) == [
+        (Decimal("5.00"), Decimal("10.00"), "L20250313", datetime(2025, 3, 11, 12))]
+    assert query(home, line6.format("staging.superseded_order_line")) == [
+        (Decimal("19.90"), Decimal("150.00"), "L20250312", datetime(2025, 3, 10, 12))]
+    assert query(home, "SELECT unit_price, discount_pct FROM core.fact_sales_line "
+                       "WHERE line_id = 6") == [(Decimal("5.00"), Decimal("10.00"))]
+    assert batch(home, "L20250313", "source_rows.order_line") == [(1, 1, 0, 0)]
+    assert unbalanced(home) == []
+
+
+STAGING_E = {"entities": {"e": {"key": ["id"], "columns": {"id": "bigint", "v": "text"}}}}
+
+
+def _released(con, key: int, watermark, load: str, name: str = "rows") -> None:
+    """A temp table `name` holding one released row of entity e (as restage.py takes them)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT ?::BIGINT AS id, 'new' AS v, "
+                "'s' AS _source, 't' AS _source_table, ?::TIMESTAMP AS _watermark, "
+                "false AS _deleted, 2::UBIGINT AS _row_hash, NULL::VARCHAR AS _file, "
+                "NULL::BIGINT AS _file_row, 'q' || ? AS _qid, ? AS _qload",
+                [key, watermark, key, load])
+
+
+def _restage_one(current: tuple, released: tuple) -> str:
+    """The outcome of releasing one row of key 1 into a staging table holding one version;
+    each row is (watermark, batch or load id)."""
+    from warehouse import duck
+    from warehouse.contracts.staging import StagingModel
+    from warehouse.quality import restage
+    from warehouse.stage.schema import create_all
+
+    staging = StagingModel.model_validate(STAGING_E)
+    con = duck.connect()
+    create_all(con, staging)
+    con.execute("INSERT INTO staging.current_e (id, v, _batch_id, _source, _source_table, "
+                "_watermark, _deleted, _row_hash) VALUES (1, 'old', ?, 's', 't', ?, false, 1)",
+                [current[1], current[0]])
+    _released(con, 1, *released)
+    con.execute("CREATE TEMP TABLE outcomes (_qid VARCHAR, outcome VARCHAR)")
+    restage.restage(con, staging, "e", "rows", skip=("false", "never"), load_id="L5",
+                    batch_source="quarantine", batch_table="e", outcomes="outcomes")
+    [(outcome,)] = con.execute("SELECT outcome FROM outcomes").fetchall()
+    staged = con.execute("SELECT v, _batch_id FROM staging.current_e").fetchall()
+    assert staged == ([("new", "L5")] if outcome == "restaged" else [("old", current[1])])
+    con.close()
+    return outcome
+
+
+def test_watermarks_decide_which_version_is_newer_and_loads_only_without_one():
+    t1, t2 = datetime(2025, 3, 10), datetime(2025, 3, 11)
+    newer = "merged: a newer version is already staged"
+    assert _restage_one((t1, "L3"), (t2, "L2")) == "restaged"      # later batch, older version
+    assert _restage_one((t2, "L1"), (t1, "L2")) == newer            # earlier batch, newer version
+    assert _restage_one((None, "L3"), (None, "L2")) == newer        # no watermarks: the loads
+    assert _restage_one((None, "L1"), (None, "L2")) == "restaged"
+    assert _restage_one((t2, "L3"), (None, "L2")) == newer          # one missing: the loads too
+    assert _restage_one((None, "L1"), (t1, "L2")) == "restaged"
+
+
+def test_both_kinds_of_release_into_one_entity_keep_their_keys_for_the_gates():
+    """Each release adds the keys it staged to _released_<entity>, whichever runs first."""
+    from warehouse import duck
+    from warehouse.contracts.staging import StagingModel
+    from warehouse.quality import release, restage
+    from warehouse.stage.schema import create_all
+
+    staging = StagingModel.model_validate(STAGING_E)
+    con = duck.connect()
+    create_all(con, staging)
+    con.execute("CREATE TEMP TABLE outcomes (_qid VARCHAR, outcome VARCHAR)")
+    for key, batch_table in ((1, "source_rows.e"), (2, "e")):
+        _released(con, key, None, "L2")
+        restage.restage(con, staging, "e", "rows", skip=("false", "never"), load_id="L5",
+                        batch_source="quarantine", batch_table=batch_table, outcomes="outcomes")
+    assert release.released_keys_table(con, "e") == '"_released_e"'
+    assert con.execute("SELECT id, _batch_source, _batch_table FROM _released_e ORDER BY 1"
+                       ).fetchall() == [(1, "quarantine", "source_rows.e"),
+                                        (2, "quarantine", "e")]
+    assert con.execute("SELECT * FROM outcomes ORDER BY 1").fetchall() == [
+        ("q1", "restaged"), ("q2", "restaged")]
+    con.close()
+
+
+def test_a_row_left_without_an_outcome_stops_the_load_naming_the_request_to_withdraw(
+        mini, tmp_path, monkeypatch):
+    home, _, _ = mini
+    use_contracts(tmp_path, monkeypatch, "before", people_contract(FORMATS))
+    drop(home.landing / "test_people", FILE, csv_text([*GOOD_ROWS, P4]))
+    run_load(home, D1)
+    use_contracts(tmp_path, monkeypatch, "fixed", people_contract([*FORMATS, "%d.%m.%Y"]))
+    request = new_request(home, "source_rows", None, ["L20250310-source_rows-1"])
+    path = home.root / "quarantine" / "releases" / f"{request.id}.json"
+    # A fault: the row that now fits is never staged, so it gets no outcome.
+    with monkeypatch.context() as patch, pytest.raises(LoadError) as err:
+        patch.setattr("warehouse.quality.retype._stage", lambda *_args, **_kwargs: None)
+        run_load(home, D2)
+    message = str(err.value)
+    assert f"release {request.id} of quarantine.source_rows could not be applied" in message
+    assert "1 chosen row(s) ended without an outcome" in message
+    assert f"delete {path}" in message
+    assert [r.status for r in all_requests(home)] == ["pending"]
+    # Withdrawn as the message says, the next load runs and the row stays quarantined.
+    path.unlink()
+    run_load(home, D2)
+    assert source_rows(home) == [("L20250310-source_rows-1", "P4", None, None, None)]
 
 
 def test_a_snapshot_made_before_ids_lists_the_ids_its_next_build_gives():

@@ -63,7 +63,7 @@ def list_cmd(
         typing = retype.exists(con)
         params = {"table": table, "load": load}
         if rows:
-            _print_rows(con, tables, load, typing and table in (None, retype.TABLE), table)
+            _print_rows(con, tables, load, typing, table)   # typing rows: by entity too
             return
         found = []
         for t in tables:

@@ -30,10 +30,9 @@ from warehouse.contracts.staging import StagingModel
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.extract.run import BatchRecord
-from warehouse.quality import retype
-from warehouse.quality.quarantine import QUARANTINE_COLUMNS, quarantine_table, quarantined_tables
+from warehouse.quality import restage, retype
+from warehouse.quality.quarantine import quarantine_table, quarantined_tables
 from warehouse.stage.apply import TableCounts
-from warehouse.stage.schema import current_table, superseded_table
 
 
 @dataclass
@@ -133,7 +132,7 @@ def applied_in(con: duckdb.DuckDBPyConnection, req: Request) -> str | None:
 def released_keys_table(con: duckdb.DuckDBPyConnection, entity: str) -> str | None:
     """The temp table of keys this build re-staged from quarantine, if any: key columns,
     _row_hash and the batch they count against (_batch_source, _batch_table)."""
-    name = f"_released_{entity}"
+    name = restage.released_table(entity)
     found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
                         [name]).fetchone()[0]
     return q(name) if found else None
@@ -162,48 +161,33 @@ def apply_releases(con: duckdb.DuckDBPyConnection, home: Home, staging: StagingM
     typing = todo.pop(retype.TABLE, [])
     batches = [_restage(con, staging, entity, reqs, load_id) for entity, reqs in todo.items()]
     if typing and sources is not None:   # re-typing needs the contracts; else they wait
-        batches += retype.apply(con, staging, sources, typing, load_id)
+        batches += retype.apply(con, staging, sources, typing, load_id,
+                                requests_dir(home))
     return batches
 
 
 def _restage(con: duckdb.DuckDBPyConnection, staging: StagingModel, entity: str,
              reqs: list[Request], load_id: str) -> BatchRecord:
-    ent = staging.entities[entity]
-    keys = list(ent.key)
-    qt, cur_t, sup_t = quarantine_table(entity), current_table(entity), superseded_table(entity)
+    keys = list(staging.entities[entity].key)
+    qt = quarantine_table(entity)
     by = "CASE " + " ".join(f"WHEN {selection(r)} THEN {lit(r.id)}" for r in reqs) + " END"
     key_list = ", ".join(f"x.{q(k)}" for k in keys)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _rel AS SELECT x.*, {by} AS _req, row_number() OVER "
+        f"CREATE OR REPLACE TEMP TABLE _rel AS SELECT x.*, x.quarantine_id AS _qid, "
+        f"x.load_id AS _qload, {by} AS _req, row_number() OVER "
         f"(PARTITION BY {key_list} ORDER BY x.load_id DESC, x.quarantine_id DESC) = 1 AS _latest "
         f"FROM {qt} x WHERE {' OR '.join(f'({selection(r)})' for r in reqs)}")
-    match = " AND ".join(f"c.{q(k)} = x.{q(k)}" for k in keys)
-    # A newer version already current, or the same content: nothing to load (counted merged).
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _rel_outcome AS SELECT x.quarantine_id, x._req, CASE "
-        f"WHEN NOT x._latest THEN 'merged: a later quarantined copy of the key was released' "
-        f"WHEN EXISTS (SELECT 1 FROM {cur_t} c WHERE {match} AND c._row_hash = x._row_hash) "
-        f"THEN 'merged: the same version is already staged' "
-        f"WHEN EXISTS (SELECT 1 FROM {cur_t} c WHERE {match} AND c._watermark > x._watermark) "
-        f"THEN 'merged: a newer version is already staged' ELSE 'restaged' END AS outcome "
-        f"FROM _rel x")
-    restage = ("SELECT x.* FROM _rel x JOIN _rel_outcome o USING (quarantine_id) "
-               "WHERE o.outcome = 'restaged'")
-    in_restage = f"EXISTS (SELECT 1 FROM ({restage}) x WHERE {match})"
-    con.execute(f"INSERT INTO {sup_t} SELECT * FROM {cur_t} c WHERE {in_restage}")
-    con.execute(f"DELETE FROM {cur_t} c WHERE {in_restage}")
-    quarantine_only = ", ".join(q(c) for c in (*QUARANTINE_COLUMNS, "_req", "_latest",
-                                                 "_batch_id"))
-    con.execute(f"INSERT INTO {cur_t} BY NAME SELECT * EXCLUDE ({quarantine_only}), "
-                f"{lit(load_id)} AS _batch_id FROM ({restage})")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {q('_released_' + entity)} AS "
-                f"SELECT {', '.join(q(k) for k in keys)}, _row_hash, 'quarantine' AS "
-                f"_batch_source, {lit(entity)} AS _batch_table FROM ({restage})")
-    con.execute(f"UPDATE {qt} x SET released_in = {lit(load_id)}, released_by = o._req, "
-                f"release_outcome = o.outcome FROM _rel_outcome o "
-                f"WHERE o.quarantine_id = x.quarantine_id")
-    total, loaded = con.execute("SELECT count(*), count(*) FILTER (WHERE outcome = 'restaged') "
-                                "FROM _rel_outcome").fetchone()
+    con.execute("CREATE OR REPLACE TEMP TABLE _rel_outcome (_qid VARCHAR, outcome VARCHAR)")
+    restage.restage(con, staging, entity, "_rel",
+                    skip=("NOT x._latest",
+                          "merged: a later quarantined copy of the key was released"),
+                    load_id=load_id, batch_source="quarantine", batch_table=entity,
+                    outcomes="_rel_outcome")
+    con.execute(f"UPDATE {qt} x SET released_in = {lit(load_id)}, released_by = r._req, "
+                f"release_outcome = o.outcome FROM _rel_outcome o JOIN _rel r USING (_qid) "
+                f"WHERE o._qid = x.quarantine_id")
+    total, loaded = con.execute(f"SELECT count(*), count(*) FILTER (WHERE outcome = "
+                                f"{lit(restage.RESTAGED)}) FROM _rel_outcome").fetchone()
     con.execute("DROP TABLE _rel; DROP TABLE _rel_outcome")
     counts = TableCounts(rows_extracted=total, rows_loaded=loaded, rows_merged=total - loaded)
     return BatchRecord("quarantine", entity, entity, "release", None, None, counts, 0.0)

@@ -24,6 +24,7 @@ table 'source_rows.<entity>', keeps read = loaded + merged + quarantined.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -36,11 +37,13 @@ from warehouse.contracts.types import duckdb_type
 from warehouse.duck import first_line
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
+from warehouse.errors import LoadError
 from warehouse.extract.run import BatchRecord
 from warehouse.files.ingest import quarantine_conflicting_keys
 from warehouse.files.read import drop_raw
+from warehouse.quality import restage
 from warehouse.stage.apply import TYPED_TABLE, RowLineage, TableCounts, typed_rows_sql
-from warehouse.stage.schema import SOURCE_ROWS_COLUMNS, current_table, superseded_table
+from warehouse.stage.schema import SOURCE_ROWS_COLUMNS
 
 if TYPE_CHECKING:
     from warehouse.quality.release import Request
@@ -185,8 +188,9 @@ def _stages(sources: dict[str, Source | FileSource]) -> str:
 
 def apply(con: duckdb.DuckDBPyConnection, staging: StagingModel,
           sources: dict[str, Source | FileSource], reqs: list[Request],
-          load_id: str) -> list[BatchRecord]:
-    """Re-type the rows every request selects; one batch record per entity they feed."""
+          load_id: str, folder: Path) -> list[BatchRecord]:
+    """Re-type the rows every request selects; one batch record per entity they feed.
+    `folder` holds the request files (named in the error if a row ends without an outcome)."""
     started = time.perf_counter()
     by = "CASE " + " ".join(f"WHEN {selection(r)} THEN {lit(r.id)}" for r in reqs) + " END"
     # The same source row quarantined by several loads (a lag window re-read, a file taken in
@@ -248,12 +252,7 @@ def apply(con: duckdb.DuckDBPyConnection, staging: StagingModel,
         "count(*) FILTER (WHERE o.outcome LIKE 'merged%'), "
         "count(*) FILTER (WHERE o.outcome LIKE 'quarantined again%') "
         "FROM _rt_sel s JOIN _rt_outcome o USING (_qid) GROUP BY ALL ORDER BY 1").fetchall()
-    missing, twice = con.execute(
-        "SELECT (SELECT count(*) FROM _rt_sel WHERE _qid NOT IN (SELECT _qid FROM _rt_outcome)), "
-        "(SELECT count(*) - count(DISTINCT _qid) FROM _rt_outcome)").fetchone()
-    if missing or twice:   # a bug, not bad input: stop before anything is published
-        raise AssertionError(f"release of quarantine.source_rows: {missing} row(s) without an "
-                             f"outcome, {twice} with more than one")
+    _check_outcomes(con, folder)
     con.execute("DROP TABLE _rt_sel; DROP TABLE _rt_outcome; DROP TABLE _rt_bad")
     for entity in good:
         con.execute(f"DROP TABLE {q('_rt_good_' + entity)}")
@@ -262,6 +261,29 @@ def apply(con: duckdb.DuckDBPyConnection, staging: StagingModel,
                         TableCounts(rows_extracted=n, rows_loaded=loaded, rows_merged=merged,
                                     rows_quarantined=again), duration / max(len(found), 1))
             for entity, n, loaded, merged, again in found]
+
+
+def _check_outcomes(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """Every chosen row has exactly one outcome. If not (a fault in the warehouse, not in the
+    data), stop the build before anything is published, naming the requests involved: they
+    stay pending, so every build stops here until they are withdrawn."""
+    missing, twice = con.execute(
+        "SELECT (SELECT count(*) FROM _rt_sel WHERE _qid NOT IN (SELECT _qid FROM _rt_outcome)), "
+        "(SELECT count(*) - count(DISTINCT _qid) FROM _rt_outcome)").fetchone()
+    if not (missing or twice):
+        return
+    reqs = [r[0] for r in con.execute(
+        "SELECT DISTINCT _req FROM _rt_sel WHERE _qid NOT IN (SELECT _qid FROM _rt_outcome) "
+        "OR _qid IN (SELECT _qid FROM _rt_outcome GROUP BY _qid HAVING count(*) > 1) "
+        "ORDER BY 1").fetchall()]
+    files = ", ".join(str(folder / f"{r}.json") for r in reqs)
+    raise LoadError(
+        f"release {', '.join(reqs)} of quarantine.source_rows could not be applied: "
+        f"{missing} chosen row(s) ended without an outcome, {twice} with more than one (a "
+        f"fault in the warehouse, not in the data); nothing was published. The request stays "
+        f"pending and stops every load until it is withdrawn: there is no command for that, "
+        f"so delete {files} and run the load again (the rows stay quarantined; release them "
+        f"again later)")
 
 
 def _try_typing(con: duckdb.DuckDBPyConnection, attempts: list[str], where: str,
@@ -329,39 +351,14 @@ def _type_file_rows(con: duckdb.DuckDBPyConnection, staging: StagingModel, famil
 def _stage(con: duckdb.DuckDBPyConnection, staging: StagingModel, entity: str,
            load_id: str) -> None:
     """The re-typed rows of `entity` that fit: one per key (the latest), staged as rows of
-    this load unless staging already holds that version or a newer one."""
-    keys = list(staging.entities[entity].key)
-    cols = list(staging.entities[entity].columns)
-    good, cur_t, sup_t = q(f"_rt_good_{entity}"), current_table(entity), superseded_table(entity)
-    match = " AND ".join(f"c.{q(k)} = x.{q(k)}" for k in keys)
-    key_list = ", ".join(f"x.{q(k)}" for k in keys)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _rt_stage AS SELECT x.*, CASE "
-        f"WHEN row_number() OVER (PARTITION BY {key_list} ORDER BY x._watermark DESC NULLS LAST, "
-        f"x._qload DESC, x._row_hash) > 1 THEN 'merged: a later version of the key was released' "
-        f"WHEN EXISTS (SELECT 1 FROM {cur_t} c WHERE {match} AND c._row_hash = x._row_hash) "
-        f"THEN 'merged: the same version is already staged' "
-        f"WHEN EXISTS (SELECT 1 FROM {cur_t} c WHERE {match} AND (c._watermark > x._watermark "
-        f"OR c._batch_id > x._qload)) THEN 'merged: a newer version is already staged' "
-        f"ELSE 'restaged' END AS _outcome FROM {good} x")
-    con.execute("INSERT INTO _rt_outcome SELECT _qid, _outcome FROM _rt_stage")
-    restage = "SELECT * FROM _rt_stage WHERE _outcome = 'restaged'"
-    in_restage = f"EXISTS (SELECT 1 FROM ({restage}) x WHERE {match})"
-    con.execute(f"INSERT INTO {sup_t} SELECT * FROM {cur_t} c WHERE {in_restage}")
-    con.execute(f"DELETE FROM {cur_t} c WHERE {in_restage}")
-    names = ", ".join(q(c) for c in cols)
-    con.execute(f"INSERT INTO {cur_t} ({names}, _batch_id, _source, _source_table, _watermark, "
-                f"_deleted, _row_hash, _file, _file_row) SELECT {names}, {lit(load_id)}, "
-                f"_source, _source_table, _watermark, _deleted, _row_hash, _file, _file_row "
-                f"FROM ({restage})")
-    # For the staging gates: rows of these keys they quarantine count against this batch.
-    released = q(f"_released_{entity}")
-    key_cols = ", ".join(q(k) for k in keys)
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {released} AS SELECT {key_cols}, _row_hash, "
-                f"'' AS _batch_source, '' AS _batch_table FROM {good} WHERE false")
-    con.execute(f"INSERT INTO {released} SELECT {key_cols}, _row_hash, {lit(BATCH_SOURCE)}, "
-                f"{lit(batch_table(entity))} FROM ({restage})")
-    con.execute("DROP TABLE _rt_stage")
+    this load unless staging already holds that version or a newer one (restage.py)."""
+    key_list = ", ".join(f"x.{q(k)}" for k in staging.entities[entity].key)
+    later = (f"row_number() OVER (PARTITION BY {key_list} ORDER BY x._watermark DESC NULLS "
+             f"LAST, x._qload DESC, x._row_hash) > 1")
+    restage.restage(con, staging, entity, q(f"_rt_good_{entity}"),
+                    skip=(later, "merged: a later version of the key was released"),
+                    load_id=load_id, batch_source=BATCH_SOURCE,
+                    batch_table=batch_table(entity), outcomes="_rt_outcome")
 
 
 def _quarantine_again(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
