@@ -32,7 +32,7 @@ def load(con: duckdb.DuckDBPyConnection, load_id: str, rows: list[tuple]) -> Non
 
 def test_a_row_closed_then_corrected_in_one_load_keeps_its_state_before_the_load():
     con = duckdb.connect()
-    con.execute("CREATE SCHEMA core")
+    con.execute("CREATE SCHEMA core; CREATE SCHEMA meta")
     create_dimension(con, "dim_member", DIM)
     load(con, "L1", [(1, "Ann", "East", "2024-01-01"), (2, "Bob", "West", "2024-01-01")])
     [(ann_key,)] = con.execute("SELECT member_key FROM core.dim_member WHERE member_id = 1"

@@ -150,6 +150,20 @@ def test_aggregates_after_a_member_is_completed_equal_a_full_build(three_days):
         con.close()
 
 
+def test_a_city_renamed_reaches_customers_the_load_did_not_change(three_days):
+    """dim_customer compares only the customers a load changed, except when another entity its
+    select reads changed: a renamed city must reach every current customer living there."""
+    home, crm, _ = three_days
+    living = query(home, "SELECT count(*) FROM core.dim_customer WHERE is_current AND "
+                         "city_id = 320100")[0][0]
+    assert living > 0
+    execute(crm, "UPDATE t.geo_cities SET city_name = '南京', updated_at = "
+                 "'2025-03-12 09:00:00' WHERE city_id = 320100")
+    run_load(home, D3)
+    assert query(home, "SELECT count(*) FROM core.dim_customer WHERE is_current AND "
+                       "city_id = 320100 AND city_name = '南京'") == [(living,)]
+
+
 def test_row_accounting_balances_for_every_batch(three_days):
     home, _, _ = three_days
     unbalanced = query(home, "SELECT * FROM meta.batches WHERE rows_extracted <> rows_loaded + "

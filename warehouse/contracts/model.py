@@ -40,6 +40,9 @@ class Dimension(Frozen):
     type2: tuple[str, ...] = ()
     columns: dict[str, ModelColumn]
     select: str
+    driver: str | None = Field(
+        None, description="staging entity keyed by the natural key: when no other entity the "
+                          "select reads changed, only its rows changed by the load are compared")
 
     @model_validator(mode="after")
     def _consistent(self) -> Dimension:
@@ -135,6 +138,13 @@ def load_model(directory: Path) -> Model:
     for name, dim in dims.items():
         _check_placeholders(model, directory / "dimensions.yaml", f"dimensions.{name}.select",
                             dim.select)
+        if dim.driver:
+            entity = staging.entities.get(dim.driver)
+            if (entity is None or tuple(entity.key) != (dim.natural_key,)
+                    or dim.driver not in model.entities_used(dim.select)):
+                raise ContractError(f"{directory / 'dimensions.yaml'}: dimensions.{name}.driver: "
+                                    f"{dim.driver!r} must be a staging entity keyed by "
+                                    f"{dim.natural_key} that the select reads")
     for name, fact in facts.items():
         where = directory / "facts.yaml"
         _check_placeholders(model, where, f"facts.{name}.select", fact.select)

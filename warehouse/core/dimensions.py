@@ -7,18 +7,20 @@ Surrogate keys are assigned in (natural key, valid_from) order, so reruns give t
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
 
-from warehouse.contracts.model import Dimension
+from warehouse.contracts.model import PLACEHOLDER, Dimension
 from warehouse.contracts.types import duckdb_type
 from warehouse.core.render import render
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.duck import transaction
 from warehouse.errors import LoadError
+from warehouse.stage.schema import current_table
 
 BEGINNING = "TIMESTAMP '1900-01-01 00:00:00'"
 END_OF_TIME = "TIMESTAMP '9999-12-31 00:00:00'"
@@ -128,8 +130,10 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
     table = f"core.{q(name)}"
     nk, sk = q(dim.natural_key), q(dim.surrogate_key)
     counts = ChangeCounts(rows_before=_count(con, table))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _dim_src AS "
-                f"{render(dim.select, load_id=load_id, business_date=business_date)}")
+    narrowed = _changed_only(con, name, dim, load_id, counts.rows_before)
+    select = render(dim.select, load_id=load_id, business_date=business_date,
+                    narrowed=narrowed)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dim_src AS {select}")
     dupes = con.execute(f"SELECT {nk}, count(*) FROM _dim_src GROUP BY 1 HAVING count(*) > 1 "
                         f"LIMIT 3").fetchall()
     if dupes:
@@ -214,7 +218,38 @@ def update_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, 
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} d WHERE d.{nk} = s.{nk})"
     ).fetchone()[0]
     counts.rows_after = _count(con, table)
+    con.execute("INSERT OR REPLACE INTO meta.dimension_definitions VALUES (?, ?, ?)",
+                [name, _definition(dim), load_id])
     return counts
+
+
+def _definition(dim: Dimension) -> str:
+    return hashlib.sha256(dim.model_dump_json().encode()).hexdigest()
+
+
+def _changed_only(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension, load_id: str,
+                  rows: int) -> dict[str, str] | None:
+    """The condition narrowing the driver entity to its rows this load changed, when that is
+    exact: the last load compared every other row under the same definition, and no other
+    entity the select reads changed. None means compare every row (the first load, a changed
+    definition, a dimension without a driver, or a change in, say, the geography it joins)."""
+    con.execute("CREATE TABLE IF NOT EXISTS meta.dimension_definitions (dimension VARCHAR "
+                "PRIMARY KEY, definition VARCHAR NOT NULL, load_id VARCHAR NOT NULL)")
+    if not dim.driver or rows <= 1:              # empty but for the unknown member
+        return None
+    stored = con.execute("SELECT definition FROM meta.dimension_definitions WHERE dimension = ?",
+                         [name]).fetchone()
+    if stored is None or stored[0] != _definition(dim):
+        return None
+    for entity in PLACEHOLDER.finditer(dim.select):
+        other = entity.group(2)
+        if other != dim.driver and con.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {current_table(other)} WHERE _batch_id = "
+                f"? LIMIT 1)", [load_id]).fetchone()[0]:
+            return None
+    nk = q(dim.natural_key)
+    return {dim.driver: f"_batch_id = {lit(load_id)} OR {nk} IN "
+                        f"(SELECT {nk} FROM core.{q(name)} WHERE is_inferred)"}
 
 
 def add_inferred_members(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension,
