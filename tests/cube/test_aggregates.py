@@ -343,18 +343,10 @@ def test_label_corrected_in_place_with_its_previous_row_merges_as_deltas(loaded)
     members' facts move between groups as deltas: no partition is rebuilt, and the tables
     still equal a full rebuild (including the facts of those members the load replaced)."""
     con, model, aggregates = loaded
-    replaced = "_replaced_lineorder"
-    con.execute(f"CREATE TEMP TABLE {replaced} AS SELECT * FROM lineorder LIMIT 0")
-    con.execute("ALTER TABLE customer ADD COLUMN _load_id VARCHAR DEFAULT 'L1'")
     changed = "c_custkey IN (7, (SELECT lo_custkey FROM lineorder WHERE lo_orderdate >= "
     changed += "DATE '1998-05-01' AND lo_orderkey % 7 = 1 LIMIT 1))"
-    con.execute(f"CREATE TEMP TABLE _dim_before_customer AS SELECT * FROM customer WHERE {changed}")
-    con.execute("CREATE TEMP TABLE _dim_updated_customer AS SELECT c_custkey::BIGINT AS sk, "
-                f"['c_nation', 'c_city'] AS changed_columns FROM customer WHERE {changed}")
-    con.execute(f"UPDATE customer SET c_nation = 'PERU', c_city = 'PERU     0', _load_id = 'L2' "
-                f"WHERE {changed}")
-    simulate_load(con, keep_deleted=replaced)
-    _record_in_place_change(con, "main.customer", ["c_nation", "c_city", "_load_id"])
+    correct_in_place(con, changed, {"c_nation": "PERU", "c_city": "PERU     0"})
+    simulate_load(con, keep_deleted="_replaced_lineorder")
     results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
     month_nation = results["ssb.t_month_nation"]
     assert "main.customer changed in place merged as deltas" in month_nation.reason, month_nation
@@ -376,15 +368,8 @@ def test_when_deltas_cannot_merge_the_changed_members_partitions_are_still_rebui
 
     monkeypatch.setattr(build, "apply_delta", refuse)
     con, model, aggregates = loaded
-    con.execute("CREATE TEMP TABLE _replaced_lineorder AS SELECT * FROM lineorder LIMIT 0")
-    con.execute("ALTER TABLE customer ADD COLUMN _load_id VARCHAR DEFAULT 'L1'")
-    con.execute("CREATE TEMP TABLE _dim_before_customer AS SELECT * FROM customer "
-                "WHERE c_custkey = 7")
-    con.execute("CREATE TEMP TABLE _dim_updated_customer AS SELECT 7::BIGINT AS sk, "
-                "['c_nation'] AS changed_columns")
-    con.execute("UPDATE customer SET c_nation = 'PERU', _load_id = 'L2' WHERE c_custkey = 7")
+    correct_in_place(con, "c_custkey = 7", {"c_nation": "PERU"})
     simulate_load(con, keep_deleted="_replaced_lineorder")
-    _record_in_place_change(con, "main.customer", ["c_nation", "_load_id"])
     results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
     assert "refused by the test" in results["ssb.t_month_nation"].reason
     for aggs in aggregates.values():
@@ -398,16 +383,8 @@ def test_merge_that_breaks_a_strict_hierarchy_drops_its_determined_key(loaded):
     sharing a key with the changed groups, finds it, and a query grouping by nation through
     the aggregate still equals the base facts."""
     con, model, aggregates = loaded
-    con.execute("CREATE TEMP TABLE _replaced_lineorder AS SELECT * FROM lineorder LIMIT 0")
-    con.execute("ALTER TABLE customer ADD COLUMN _load_id VARCHAR DEFAULT 'L1'")
-    con.execute("CREATE TEMP TABLE _dim_before_customer AS SELECT * FROM customer "
-                "WHERE c_custkey = 7")
-    con.execute("CREATE TEMP TABLE _dim_updated_customer AS SELECT 7::BIGINT AS sk, "
-                "['c_region'] AS changed_columns")
     nation = con.execute("SELECT c_nation FROM customer WHERE c_custkey = 7").fetchone()[0]
-    con.execute("UPDATE customer SET c_region = 'MIDDLE EAST', _load_id = 'L2' "
-                "WHERE c_custkey = 7")
-    _record_in_place_change(con, "main.customer", ["c_region", "_load_id"])
+    correct_in_place(con, "c_custkey = 7", {"c_region": "MIDDLE EAST"})
     before = dict(con.execute("SELECT name, determined FROM meta.aggregates").fetchall())
     assert "customer__c_nation" in before["t_month_nation"].split(",")
     results = {r.aggregate: r for r in build_aggregates(con, model, aggregates, load_id="L2")}
@@ -441,6 +418,21 @@ def test_safety_net_rebuilds_a_partition_whose_rows_went_missing(loaded):
                   if r.aggregate == "ssb.flight2")
     assert "merged from L2" in result.reason and result.partitions_rebuilt == 1, result
     assert table_rows(con, agg.table) == full_rows(con, model, agg)
+
+
+def correct_in_place(con, which: str, values: dict[str, str]) -> None:
+    """What the dimension step does for a type-1 correction in load L2: the customers `which`
+    selects are recorded with the columns changed and kept as they were, then overwritten.
+    Also starts the record of fact rows the load deletes (empty)."""
+    con.execute("CREATE TEMP TABLE _replaced_lineorder AS SELECT * FROM lineorder LIMIT 0")
+    con.execute("ALTER TABLE customer ADD COLUMN _load_id VARCHAR DEFAULT 'L1'")
+    con.execute(f"CREATE TEMP TABLE _dim_before_customer AS SELECT * FROM customer WHERE {which}")
+    columns = "[" + ", ".join(f"'{c}'" for c in values) + "]"
+    con.execute(f"CREATE TEMP TABLE _dim_updated_customer AS SELECT c_custkey::BIGINT AS sk, "
+                f"{columns} AS changed_columns FROM customer WHERE {which}")
+    sets = ", ".join(f"{c} = '{v}'" for c, v in values.items())
+    con.execute(f"UPDATE customer SET {sets}, _load_id = 'L2' WHERE {which}")
+    _record_in_place_change(con, "main.customer", [*values, "_load_id"])
 
 
 def simulate_load(con, keep_deleted: str | None = None) -> None:
