@@ -40,6 +40,9 @@ def create_build_file(path: Path, base: Path | None) -> None:
         duck.connect(path).close()
 
 
+_WRITE_BACKS: dict[Path, threading.Thread] = {}
+
+
 def _write_back_in_background(path: Path) -> None:
     """Write the copy to disk on a thread while the build works: the build's final checkpoint
     syncs the file, and would otherwise wait for every copied byte (a second per 2 GB here)."""
@@ -55,7 +58,16 @@ def _write_back_in_background(path: Path) -> None:
         finally:
             os.close(fd)
 
-    threading.Thread(target=sync, name="build-write-back", daemon=True).start()
+    thread = threading.Thread(target=sync, name="build-write-back", daemon=True)
+    _WRITE_BACKS[path] = thread
+    thread.start()
+
+
+def wait_for_write_back(path: Path) -> None:
+    """Before a build is published or removed: its write-back thread holds the file open."""
+    thread = _WRITE_BACKS.pop(path, None)
+    if thread is not None:
+        thread.join()
 
 
 def pid_alive(pid: int) -> bool:

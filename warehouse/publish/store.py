@@ -24,7 +24,7 @@ from warehouse import duck
 from warehouse.config import Home
 from warehouse.errors import LoadError, NoSnapshotError, UserError
 from warehouse.publish import retention
-from warehouse.publish.builds import build_path, create_build_file
+from warehouse.publish.builds import build_path, create_build_file, wait_for_write_back
 from warehouse.publish.fsutil import (
     database_siblings,
     fsync_dir,
@@ -171,6 +171,7 @@ class SnapshotStore:
 
     def _check_closed(self, build: Build) -> None:
         """Refuse to publish a file that is missing, unflushed or still open for writing."""
+        wait_for_write_back(build.path)
         if not build.path.exists():
             raise LoadError(f"build {build.id} has no file at {build.path} "
                             "(already published or abandoned?)")
@@ -196,6 +197,7 @@ class SnapshotStore:
 
     def abandon(self, build: Build) -> None:
         """Drop a build that will not be published (its file, .wal and .tmp)."""
+        wait_for_write_back(build.path)
         remove_database(build.path)
 
     # -- rollback and cleanup ------------------------------------------------------------
