@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from tests.mini_sources import DAY2, DAY3, execute
-from tests.snapshots import query
+from tests.snapshots import batch, query, unbalanced
 from warehouse.errors import LoadError
 from warehouse.load import run_load
 from warehouse.publish import SnapshotStore
@@ -40,14 +40,6 @@ def edit_suite(folder, name, change):
     path.write_text(json.dumps(suite))
 
 
-def unbalanced(home):
-    return query(home, "SELECT load_id, source, source_table FROM meta.batches WHERE "
-                       "rows_extracted <> rows_loaded + rows_merged + rows_quarantined")
-
-
-def batch(home, load_id, table):
-    return query(home, "SELECT rows_extracted, rows_loaded, rows_merged, rows_quarantined FROM "
-                       "meta.batches WHERE load_id = ? AND source_table = ?", [load_id, table])
 
 
 def fact_lines(home):

@@ -17,7 +17,7 @@ from tests.files.helpers import GOOD_ROWS, PEOPLE, contracts_dir, csv_text, drop
 from tests.mini_sources import execute
 from tests.quality.test_gated_load import edit_suite, own_suites
 from tests.quality.test_quarantine_cli import crmwh
-from tests.snapshots import query
+from tests.snapshots import batch, query, unbalanced
 from warehouse.config import SOURCES_DIR
 from warehouse.errors import LoadError
 from warehouse.load import run_load
@@ -50,14 +50,6 @@ def source_rows(home):
                        "released_from FROM quarantine.source_rows ORDER BY quarantine_id")
 
 
-def batch(home, load_id, table):
-    return query(home, "SELECT rows_extracted, rows_loaded, rows_merged, rows_quarantined FROM "
-                       "meta.batches WHERE load_id = ? AND source_table = ?", [load_id, table])
-
-
-def unbalanced(home):
-    return query(home, "SELECT load_id, source, source_table FROM meta.batches WHERE "
-                       "rows_extracted <> rows_loaded + rows_merged + rows_quarantined")
 
 
 def test_a_file_row_with_a_bad_date_loads_once_after_the_contract_is_fixed(
@@ -130,14 +122,20 @@ def test_a_file_row_with_a_bad_date_loads_once_after_the_contract_is_fixed(
     assert "Traceback" not in nothing.stderr
 
 
-def test_a_release_in_a_failed_load_stays_pending_and_the_next_load_applies_it_once(
-        mini, tmp_path, monkeypatch):
-    home, _, _ = mini
+def release_p4_after_the_fix(home, tmp_path, monkeypatch):
+    """Day 1 quarantines P4's dd.mm.yyyy date; the contract then gains that format and P4's
+    release is requested (the next build applies it)."""
     use_contracts(tmp_path, monkeypatch, "before", people_contract(FORMATS))
     drop(home.landing / "test_people", FILE, csv_text([*GOOD_ROWS, P4]))
     run_load(home, D1)
     use_contracts(tmp_path, monkeypatch, "fixed", people_contract([*FORMATS, "%d.%m.%Y"]))
-    request = new_request(home, "source_rows", None, ["L20250310-source_rows-1"])
+    return new_request(home, "source_rows", None, ["L20250310-source_rows-1"])
+
+
+def test_a_release_in_a_failed_load_stays_pending_and_the_next_load_applies_it_once(
+        mini, tmp_path, monkeypatch):
+    home, _, _ = mini
+    request = release_p4_after_the_fix(home, tmp_path, monkeypatch)
 
     def fail(*_args, **_kwargs):
         raise LoadError("injected failure after the release was applied")
@@ -355,11 +353,7 @@ def test_both_kinds_of_release_into_one_entity_keep_their_keys_for_the_gates():
 def test_a_row_left_without_an_outcome_stops_the_load_naming_the_request_to_withdraw(
         mini, tmp_path, monkeypatch):
     home, _, _ = mini
-    use_contracts(tmp_path, monkeypatch, "before", people_contract(FORMATS))
-    drop(home.landing / "test_people", FILE, csv_text([*GOOD_ROWS, P4]))
-    run_load(home, D1)
-    use_contracts(tmp_path, monkeypatch, "fixed", people_contract([*FORMATS, "%d.%m.%Y"]))
-    request = new_request(home, "source_rows", None, ["L20250310-source_rows-1"])
+    request = release_p4_after_the_fix(home, tmp_path, monkeypatch)
     path = home.root / "quarantine" / "releases" / f"{request.id}.json"
     # A fault: the row that now fits is never staged, so it gets no outcome.
     with monkeypatch.context() as patch, pytest.raises(LoadError) as err:
