@@ -20,10 +20,10 @@ from warehouse.contracts.model import Model, load_model
 from warehouse.contracts.sources import Source, load_sources
 from warehouse.contracts.staging import check_mappings
 from warehouse.core.checks import CheckResult, run_checks
-from warehouse.core.dates import ensure_dim_date
-from warehouse.core.dimensions import ChangeCounts, create_dimension, update_dimension
-from warehouse.core.facts import create_fact, update_fact
+from warehouse.core.dimensions import ChangeCounts, update_dimension
+from warehouse.core.facts import update_fact
 from warehouse.core.reconcile import reconcile_customers
+from warehouse.core.setup import ensure_schema
 from warehouse.cube.agg.refresh import fact_columns_read, refresh_aggregates
 from warehouse.cube.model import load_cube_model
 from warehouse.cube.views import create_cube_views
@@ -35,7 +35,6 @@ from warehouse.meta.dictionary import describe, write_into
 from warehouse.publish import Snapshot, SnapshotStore, writer_lock
 from warehouse.quality import gates
 from warehouse.resolve import resolve_identities
-from warehouse.stage.schema import create_all
 
 Progress = Callable[[str], None]
 
@@ -140,12 +139,7 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
     # One checkpoint at the end: automatic ones mid-build rewrite row groups again and again.
     con.execute("SET checkpoint_threshold = '1TB'")
     try:
-        create_all(con, model.staging)
-        ensure_dim_date(con)
-        for name, dim in model.dimensions.items():
-            create_dimension(con, name, dim)
-        for name, fact in model.facts.items():
-            create_fact(con, name, fact)
+        ensure_schema(con, model)
         con.execute("DELETE FROM meta.loads WHERE load_id = ?", [load_id])
         con.execute("INSERT INTO meta.loads VALUES (?, ?, ?, ?, NULL, 'building', NULL)",
                     [load_id, business_date, base.id if base else None, started_at])

@@ -4,8 +4,9 @@ with aggregate tables) and through boring-semantic-layer, side by side in one pr
     python -m bench.ssb --sf 1          # also --sf 10; --runs N; --work DIR; --skip-peer
 
 Every answer is checked against the hand-written SQL (exact: DECIMALs compared as Decimal).
-Medians over the runs; runs interleave the variants query by query so machine noise hits all
-alike. Results: bench/results/ssb-sf<N>-<date>.{json,md}.
+Medians over the runs; runs interleave the variants query by query, in an order that rotates
+from run to run, so machine noise and the previous query's footprint hit all alike.
+Results: bench/results/ssb-sf<N>-<date>.{json,md}.
 """
 
 from __future__ import annotations
@@ -97,16 +98,23 @@ def main() -> None:
             if label == "cube_agg":
                 chosen[q.name] = picker.decisions[0].aggregate or "base fact"
         checks[q.name]["rows"] = str(len(expected))
-    for _ in range(opts.runs):
+    variants = ("hand", "cube", "cube_agg")
+    engines = {"cube": base_engine, "cube_agg": agg_engine}
+    for run in range(opts.runs):
+        # The order rotates run by run: a variant run right after a base-fact scan finds the
+        # CPU caches cold and DuckDB's threads busy, and no variant should always be that one.
+        order = variants[run % 3:] + variants[:run % 3]
         for q in QUERIES:
             t = times[q.name]
-            started = time.perf_counter()
-            arrow_table(con.execute(q.sql))     # read as the engine reads its answers
-            t.setdefault("hand", []).append(time.perf_counter() - started)
-            for label, engine in (("cube", base_engine), ("cube_agg", agg_engine)):
+            for label in order:
+                if label == "hand":
+                    started = time.perf_counter()
+                    arrow_table(con.execute(q.sql))     # read as the engine reads its answers
+                    t.setdefault("hand", []).append(time.perf_counter() - started)
+                    continue
                 picker.decisions.clear()
                 started = time.perf_counter()
-                result = engine.run(cube_query(q))
+                result = engines[label].run(cube_query(q))
                 t.setdefault(label, []).append(time.perf_counter() - started)
                 t.setdefault(label + "_compile", []).append(result.compile_ms / 1000)
     setup["load_avg_end"] = round(os.getloadavg()[0], 1)

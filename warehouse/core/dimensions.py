@@ -47,17 +47,21 @@ class ChangeCounts:
     columns_updated: set[str] = field(default_factory=set)
 
 
-def create_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension) -> None:
-    """Create the table with its unknown member (-1) if it does not exist."""
+def dimension_ddl(name: str, dim: Dimension) -> str:
     cols = [f"{q(dim.surrogate_key)} BIGINT NOT NULL"]
     cols += [f"{q(c)} {duckdb_type(spec.type)}" for c, spec in dim.columns.items()]
     cols += [f"{q(c)} {t}" for c, t in SCD_COLUMNS.items()]
+    return f"CREATE TABLE core.{q(name)} ({', '.join(cols)})"
+
+
+def create_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension) -> None:
+    """Create the table with its unknown member (-1) if it does not exist."""
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'core' AND table_name = ?",
         [name]).fetchone()[0]
     if exists:
         return
-    con.execute(f"CREATE TABLE core.{q(name)} ({', '.join(cols)})")
+    con.execute(dimension_ddl(name, dim))
     values = ["-1"] + [
         "'Unknown'" if spec.type == "text" else "NULL" for spec in dim.columns.values()
     ] + [BEGINNING, END_OF_TIME, "true", "false", "1", "'init'"]

@@ -29,9 +29,13 @@ def fact_columns(fact: Fact) -> list[tuple[str, str]]:
     return cols
 
 
-def create_fact(con: duckdb.DuckDBPyConnection, name: str, fact: Fact) -> None:
+def fact_ddl(name: str, fact: Fact) -> str:
     cols = ", ".join(f"{q(c)} {t}" for c, t in fact_columns(fact))
-    con.execute(f"CREATE TABLE IF NOT EXISTS core.{q(name)} ({cols})")
+    return f"CREATE TABLE IF NOT EXISTS core.{q(name)} ({cols})"
+
+
+def create_fact(con: duckdb.DuckDBPyConnection, name: str, fact: Fact) -> None:
+    con.execute(fact_ddl(name, fact))
 
 
 def _lookup_join(alias: str, dim_name: str, dim: Dimension, by: str,

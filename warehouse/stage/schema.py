@@ -80,21 +80,27 @@ def entity_columns_sql(entity: Entity) -> list[str]:
 
 def create_all(con: duckdb.DuckDBPyConnection, staging: StagingModel) -> None:
     """Create every schema and table that does not exist yet (idempotent)."""
-    con.execute(META_DDL)
-    for col, kind in SOURCE_ROWS_RELEASE_COLUMNS.items():
-        con.execute(f"ALTER TABLE quarantine.source_rows ADD COLUMN IF NOT EXISTS {q(col)} {kind}")
+    for statement in schema_statements(staging):
+        con.execute(statement)
+
+
+def schema_statements(staging: StagingModel) -> list[str]:
+    """The idempotent DDL of the meta, quarantine and staging schemas, in order."""
+    out = [META_DDL]
+    out += [f"ALTER TABLE quarantine.source_rows ADD COLUMN IF NOT EXISTS {q(col)} {kind}"
+            for col, kind in SOURCE_ROWS_RELEASE_COLUMNS.items()]
     meta_cols = [f"{q(n)} {t}" for n, t in STAGING_META_COLUMNS.items()]
     for name, entity in staging.entities.items():
         cols = ", ".join(entity_columns_sql(entity) + meta_cols)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {current_table(name)} ({cols})")
-        con.execute(f"CREATE TABLE IF NOT EXISTS {superseded_table(name)} ({cols})")
+        out.append(f"CREATE TABLE IF NOT EXISTS {current_table(name)} ({cols})")
+        out.append(f"CREATE TABLE IF NOT EXISTS {superseded_table(name)} ({cols})")
         for table in (current_table(name), superseded_table(name)):
-            for col in FILE_LINEAGE_COLUMNS:
-                con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {q(col)} "
-                            f"{STAGING_META_COLUMNS[col]}")
-        con.execute(f"CREATE OR REPLACE VIEW {history_view(name)} AS "
-                    f"SELECT * FROM {superseded_table(name)} UNION ALL "
-                    f"SELECT * FROM {current_table(name)}")
+            out += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {q(col)} "
+                    f"{STAGING_META_COLUMNS[col]}" for col in FILE_LINEAGE_COLUMNS]
+        out.append(f"CREATE OR REPLACE VIEW {history_view(name)} AS "
+                   f"SELECT * FROM {superseded_table(name)} UNION ALL "
+                   f"SELECT * FROM {current_table(name)}")
+    return out
 
 
 # Each staged version is stored once: the latest per key in current_<entity>, the ones it
