@@ -101,7 +101,9 @@ def apply_delta(con: duckdb.DuckDBPyConnection, cube: Cube, layout: Layout, tabl
     members = members or []
     stamped = exp.column(LOAD_ID, table=FACT, quoted=True).eq(exp.Literal.string(load_id))
     kept_rows = [m.fact_rows() for m in members]   # facts of changed members that stayed
-    plus = layout.select(cube, exp.or_(stamped, *kept_rows) if kept_rows else stamped)
+    plus = (layout.select(cube).from_(_inserted_and_kept(cube.fact, stamped, kept_rows),
+                                      copy=True)
+            if kept_rows else layout.select(cube, stamped))
     minus = layout.select(cube).from_(_gone_and_kept(con, cube.fact, replaced, stamped,
                                                      kept_rows), copy=True)
     if members:
@@ -153,6 +155,20 @@ def apply_delta(con: duckdb.DuckDBPyConnection, cube: Cube, layout: Layout, tabl
         _recompute_groups(con, cube, layout, table)
     con.execute("DROP TABLE _agg_merged")
     return changed, recomputed
+
+
+def _inserted_and_kept(fact: str, stamped: exp.Expression,
+                       kept_rows: list[exp.Expression]) -> exp.Expression:
+    """What the table must gain: the fact rows the load inserted, and (under their new
+    attributes) the rows of changed members it kept. Two scans, each pruned by its own filter,
+    in a UNION ALL: one OR of both made DuckDB join every fact row to the dimensions first
+    (0.38 s against 0.07 s for the sales aggregate at scale 100)."""
+    inserted = exp.select("*").from_(table_expr(fact, FACT)).where(stamped.copy())
+    stayed = exp.select("*").from_(table_expr(fact, FACT)).where(
+        exp.and_(_not_stamped(stamped), exp.or_(*kept_rows)))
+    union = exp.union(inserted, stayed, distinct=False)
+    return exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier(FACT,
+                                                                                 quoted=True)))
 
 
 def _gone_and_kept(con: duckdb.DuckDBPyConnection, fact: str, replaced: str,
