@@ -6,8 +6,10 @@ every pending request before extraction: the chosen rows re-enter staging as row
 load and go through the staging gates again (failing again means quarantined again, with the
 new reason). The build marks them `released_in` inside the snapshot it builds, so:
 - a build that fails takes its marks with it, and the request is applied by the next one;
-- a request already applied in the snapshot a build starts from is never applied again.
-That makes a release load exactly once.
+- a request already applied in the snapshot a build starts from is never applied again;
+- a request applied by a load that a rollback undid is applied again by the next build (the
+  request file's status is only a record: the base snapshot decides).
+That makes a release load exactly once in every line of snapshots.
 
 Rows the typing step quarantined (table `source_rows`) are released the same way; the build
 re-types them under the current contracts first (warehouse/quality/retype.py).
@@ -146,16 +148,21 @@ def apply_releases(con: duckdb.DuckDBPyConnection, home: Home, staging: StagingM
     retype.assign_ids(con)   # rows of snapshots made before source_rows had ids
     todo: dict[str, list[Request]] = {}
     for req in all_requests(home):
-        if req.status != "pending":
+        # An applied request is decided again from the base: a rollback to a snapshot made
+        # before the load that applied it takes the release back with it, so the next build
+        # must apply it again (the request file still says "applied", from the later load).
+        if req.status not in ("pending", "applied"):
             continue
         done = applied_in(con, req)
         known = req.table == retype.TABLE or req.table in staging.entities
-        if done:   # applied by a load that was published: never again
-            req.status, req.applied_in = "applied", done
-            _save(home, req)
+        if done:   # applied in the snapshot this build starts from: never again
+            if (req.status, req.applied_in) != ("applied", done):
+                req.status, req.applied_in = "applied", done
+                _save(home, req)
         elif not known or not matching_rows(con, req):
-            req.status = "nothing to release"
-            _save(home, req)
+            if req.status == "pending":   # an applied one may match again after a rerun
+                req.status = "nothing to release"
+                _save(home, req)
         else:
             todo.setdefault(req.table, []).append(req)
     typing = todo.pop(retype.TABLE, [])
