@@ -147,3 +147,36 @@ def test_a_crash_between_publish_and_archive_is_healed_by_the_next_load(files_ho
     assert [r[0] for r in current_people(home)] == ["P1", "P2", "P3"]
     assert query(home, "SELECT count(*) FROM staging.ext_person") == [(3,)]
     assert (landing(home) / "_archive" / "20250311" / "people_20250310.csv").is_file()
+
+
+def test_a_rejected_file_moves_to_rejected_with_its_reason_and_shows_in_status(files_home):
+    from tests.quality.test_quarantine_cli import crmwh
+
+    home = files_home
+    drop(landing(home), "people_20250310.csv", csv_text(GOOD_ROWS))
+    size = (landing(home) / "people_20250310.csv").stat().st_size
+    (landing(home) / "people_20250311.csv").write_bytes(b"")
+    run_load(home, D1)
+    assert query(home, "SELECT file_name, status, size_bytes, reason FROM meta.file_manifests "
+                       "ORDER BY file_name") == [
+        ("people_20250310.csv", "loaded", size, None),
+        ("people_20250311.csv", "rejected", 0, "empty file (0 bytes)")]
+    assert not (landing(home) / "people_20250311.csv").exists()
+    rejected = landing(home) / "_rejected" / "people_20250311.csv"
+    assert rejected.is_file()
+    reason = (landing(home) / "_rejected" / "people_20250311.csv.reason.txt").read_text()
+    assert reason.startswith("people_20250311.csv (sha256 ") and "by load L20250310" in reason
+    assert reason.rstrip().endswith("empty file (0 bytes)")
+    out = crmwh("status")
+    assert out.returncode == 0, out.stderr
+    files = out.stdout[out.stdout.index("Landed files, load L20250310"):].splitlines()
+    [loaded] = [line for line in files if "people_20250310.csv" in line]
+    assert [c.strip() for c in loaded.split("│")[1:-1]][2:9] == [
+        "loaded", str(size), "3", "3", "0", "0", "yes"]
+    [refused] = [line for line in files if "people_20250311.csv" in line]
+    assert "rejected" in refused and "empty file (0 bytes)" in refused
+
+    run_load(home, D2)       # a rejected file is not picked up again
+    assert query(home, "SELECT count(*) FROM meta.file_manifests WHERE load_id = 'L20250311'") \
+        == [(0,)]
+    assert rejected.is_file()

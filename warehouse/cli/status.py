@@ -39,6 +39,7 @@ def show_status(home: Home) -> None:
         print_rows(["source table", "read", "loaded", "merged", "quarantined", "deletes",
                     "balanced"], rows,
                    title=f"Row accounting, load {load_id} (watermarks up to {high})")
+        _show_files(con, load_id)
         checks = con.execute(
             "SELECT count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed) "
             "FROM meta.checks WHERE load_id = ?", [load_id]).fetchone()
@@ -57,3 +58,22 @@ def show_status(home: Home) -> None:
         show_quality(con, load_id)
     finally:
         con.close()
+
+
+def _show_files(con, load_id: str) -> None:
+    """The load's landed files: taken in (with their row accounting), skipped as duplicates,
+    or rejected as a whole (with the reason; the file waits in landing/<source>/_rejected/)."""
+    held = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
+                       "AND table_name = 'file_manifests'").fetchone()[0]
+    if not held:
+        return
+    rows = con.execute(
+        "SELECT source, file_name, status, size_bytes, rows_read, rows_loaded, rows_merged, "
+        "rows_quarantined, CASE WHEN rows_read IS NULL THEN '' WHEN rows_read = rows_loaded "
+        "+ rows_merged + rows_quarantined THEN 'yes' ELSE 'NO' END, "
+        "coalesce(left(reason, 120), '') FROM meta.file_manifests WHERE load_id = ? "
+        "ORDER BY source, file_name", [load_id]).fetchall()
+    if rows:
+        print_rows(["source", "file", "status", "bytes", "read", "loaded", "merged",
+                    "quarantined", "balanced", "reason"], rows,
+                   title=f"Landed files, load {load_id}")
