@@ -6,6 +6,7 @@ together in one step; the asset graph still shows each entity and table with its
 
 
 import os
+from contextlib import closing
 from datetime import date
 
 from dagster import (
@@ -22,8 +23,12 @@ from dagster import (
 )
 
 from pipelines.assets.quality import quality_check_results, quality_check_specs
+from warehouse import duck
 from warehouse.errors import SourceUnavailableError
 from warehouse.load import load_contracts
+from warehouse.resolve.config import load_settings
+from warehouse.resolve.outputs import TABLES as RESOLUTION_TABLES
+from warehouse.resolve.outputs import row_counts
 
 TIMEZONE = os.environ.get("CRMWH_TIMEZONE", "Asia/Shanghai")
 PARTITIONS = DailyPartitionsDefinition(start_date=os.environ.get("CRMWH_FIRST_DATE", "2024-01-01"),
@@ -50,7 +55,9 @@ def _specs() -> tuple[list[AssetSpec], list[AssetCheckSpec]]:
         deps += [AssetKey(["core", lk.dim]) for lk in fact.lookups.values()]
         specs.append(AssetSpec(["core", name], group_name="core", deps=sorted(set(deps), key=str),
                                description=fact.description, metadata={"grain": fact.grain}))
-    core_keys = [AssetKey(["core", n]) for n in (*model.dimensions, *model.facts)]
+    specs += _resolution_specs()
+    core_keys = [AssetKey(["core", n]) for n in (*model.dimensions, *model.facts,
+                                                 *RESOLUTION_TABLES)]
     specs.append(AssetSpec(SNAPSHOT, group_name="publish", deps=core_keys,
                            description="The published, immutable warehouse snapshot"))
     checks = [AssetCheckSpec("row_accounting", asset=SNAPSHOT,
@@ -58,6 +65,24 @@ def _specs() -> tuple[list[AssetSpec], list[AssetCheckSpec]]:
               AssetCheckSpec("checks_passed", asset=SNAPSHOT,
                              description="every blocking build check passed")]
     return _dedupe(specs), checks
+
+
+def _resolution_specs() -> list[AssetSpec]:
+    """Identity resolution's published tables: fed by the staged external entities
+    (schemas/resolve/resolve.yaml) and the customer dimension they link to."""
+    staged = sorted({e.staged for e in load_settings().entities.values()})
+    deps = [AssetKey(["staging", e]) for e in staged] + [AssetKey(["core", "dim_customer"])]
+    link = AssetKey(["core", "identity_link"])
+    about = {
+        "identity_link": "One row per external record: the customer it links to (with rule, "
+                         "match weight and probability) or the prospect it becomes",
+        "dim_prospect": "External persons and companies matched to no customer",
+        "customer_profile": "Customers enriched with the surviving external attributes",
+        "profile_lineage": "Which source and record won each profile attribute, and by which rule",
+    }
+    return [AssetSpec(["core", name], group_name="resolve", description=about[name],
+                      deps=deps if name == "identity_link" else [link])
+            for name in RESOLUTION_TABLES]
 
 
 def _dedupe(specs: list[AssetSpec]) -> list[AssetSpec]:
@@ -97,6 +122,11 @@ def nightly_load(context: AssetExecutionContext):
         yield MaterializeResult(asset_key=AssetKey(["core", name]), metadata={
             "rows": change.rows_after, "inserted": change.rows_inserted,
             "updated": change.rows_updated, "deleted": change.rows_deleted})
+    with closing(duck.connect(result.snapshot.path, read_only=True)) as con:
+        resolved = row_counts(con)
+    for name, rows in resolved.items():
+        yield MaterializeResult(asset_key=AssetKey(["core", name]),
+                                metadata={"rows": rows, "load_id": result.load_id})
     yield MaterializeResult(asset_key=SNAPSHOT, metadata={
         "snapshot": result.snapshot.id, "business_date": str(result.business_date),
         "unmatched_erp_customers": result.unmatched_erp_customers,

@@ -27,6 +27,13 @@ def test_definitions_resolve_job_schedule_and_lineage():
     assert {"staging/order_line", "staging/order", "core/dim_customer"} <= parents
     snapshot = graph.get(AssetKey(["meta", "snapshot"]))
     assert AssetKey(["core", "fact_customer_day"]) in snapshot.parent_keys
+    link = graph.get(AssetKey(["core", "identity_link"]))
+    assert {k.to_user_string() for k in link.parent_keys} == {
+        "staging/ext_person", "staging/ext_company", "core/dim_customer"}
+    for name in ("identity_link", "dim_prospect", "customer_profile", "profile_lineage"):
+        assert AssetKey(["core", name]) in snapshot.parent_keys
+    checked = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert ("core/identity_link", "expectations") in checked
 
 
 def run_partition(instance, home, day: date, **resource):

@@ -14,11 +14,13 @@ from warehouse.quality.suite import EXPECTATIONS_DIR, check_tables, load_suite, 
 
 
 def test_committed_suites_cover_every_staged_and_core_table():
+    from warehouse.resolve.outputs import TABLES as RESOLUTION_TABLES
+
     model = load_model(MODEL_DIR)
     suites = load_suites(EXPECTATIONS_DIR)
     check_tables(suites, set(model.staging.entities))
     expected = {f"staging.{e}" for e in model.staging.entities}
-    expected |= {f"core.{t}" for t in (*model.dimensions, *model.facts)}
+    expected |= {f"core.{t}" for t in (*model.dimensions, *model.facts, *RESOLUTION_TABLES)}
     assert expected <= set(suites)
     for suite in suites.values():
         assert all(e.severity in {"blocking", "warning"} for e in suite.expectations)

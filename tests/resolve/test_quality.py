@@ -3,9 +3,16 @@ generator's truth, and the shape of the published resolution tables."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from tests.resolve import harness
+from warehouse.quality.evaluate import Target, evaluate
+from warehouse.quality.sql import Params
+from warehouse.quality.suite import load_suites
+from warehouse.resolve.outputs import TABLES as RESOLUTION_TABLES
+from warehouse.resolve.outputs import row_counts
 from warehouse.resolve.quality import measure
 
 PRECISION, RECALL = 0.98, 0.95
@@ -161,3 +168,39 @@ def test_benchmark_staging_matches_the_file_contracts(resolved):
         WHERE ({', '.join(f'p.{c}' for c in cols)}) IS DISTINCT FROM
               ({', '.join(f's.{c}' for c in cols)})""").fetchone()[0]
     assert diff == 0
+
+
+RESOLUTION_SUITES = {f"core.{t}" for t in RESOLUTION_TABLES}
+
+
+def test_the_resolution_tables_pass_their_suites_and_the_suites_catch_a_bad_link(resolved):
+    _, con, _ = resolved
+    load_id = con.execute("SELECT max(load_id) FROM meta.loads").fetchone()[0]
+    found = con.execute(
+        "SELECT suite, count(*), count(*) FILTER (WHERE NOT success) FROM "
+        "meta.expectation_results WHERE load_id = ? AND suite IN (SELECT unnest(?)) GROUP BY 1",
+        [load_id, sorted(RESOLUTION_SUITES)]).fetchall()
+    suites = load_suites()
+    assert row_counts(con) == {t: con.execute(f"SELECT count(*) FROM core.{t}").fetchone()[0]
+                               for t in RESOLUTION_TABLES}
+    assert all(row_counts(con).values())
+    assert {s: (n, bad) for s, n, bad in found} == {
+        s: (len(suites[s].expectations), 0) for s in RESOLUTION_SUITES}
+
+    # A record both linked and a prospect, and a link to a customer key that is not current.
+    con.execute("CREATE TEMP TABLE _kept AS SELECT * FROM core.identity_link")
+    try:
+        con.execute("UPDATE core.identity_link SET prospect_id = 'PX' WHERE record_id = "
+                    "(SELECT min(record_id) FROM core.identity_link WHERE customer_id IS NOT NULL)")
+        con.execute("UPDATE core.identity_link SET customer_key = -1 WHERE record_id = "
+                    "(SELECT max(record_id) FROM core.identity_link WHERE customer_id IS NOT NULL)")
+        target = Target(scope="SELECT * FROM core.identity_link", universe="core.identity_link",
+                        keys=())
+        results = evaluate(con, suites["core.identity_link"], target,
+                           Params(date(2025, 1, 1), load_id))
+        failed = {r.expectation: r.unexpected_count for r in results if not r.success}
+        assert len(failed) == 2 and set(failed.values()) == {1}, failed
+        assert all(r.severity == "blocking" for r in results if not r.success)
+    finally:
+        con.execute("DELETE FROM core.identity_link; INSERT INTO core.identity_link "
+                    "SELECT * FROM _kept; DROP TABLE _kept")
