@@ -11,25 +11,38 @@ from sqlglot import exp
 from warehouse.cube.compile import Compiled
 from warehouse.cube.component import cut_condition
 from warehouse.cube.model import Attr, Cube, CubeModel, LevelRef, Role
-from warehouse.cube.query import Cut, PointCut, Query
+from warehouse.cube.query import Cut, PathCut, PointCut, Query
 from warehouse.cube.scope import FACT, Params, Scope, alias, col, qualify
 from warehouse.cube.source import FactSource
 from warehouse.errors import UserError
 
 
 class _DimensionScope(Scope):
-    """A scope over one dimension table alone (aliased as the fact): for member listings."""
+    """A scope over one dimension table alone (aliased as the fact): for member listings.
 
-    def __init__(self, cube: Cube, role: Role, params: Params) -> None:
+    Listing a parent-child level, a cut on it keeps the matching members (a cut on
+    `<level>.<parent column>`: a member's children); listing another level, the members of
+    the rows under the matching ones."""
+
+    def __init__(self, cube: Cube, role: Role, params: Params, tree: bool = False) -> None:
         table = role.dimension.table or cube.fact
         super().__init__(cube, FactSource(table), params)
         self.role = role
+        if tree:
+            self.fanned = {role.name}
 
     def attr(self, role: Role, attr: Attr, ref_name: str | None = None) -> exp.Expression:
         if role.name != self.role.name:
             raise UserError(f"members of {self.role.name}: cuts must be on {self.role.name} "
                             f"itself, not {role.name}")
         return qualify(attr.expr, FACT)
+
+    def member_attr(self, role: Role, attr: Attr) -> exp.Expression:
+        return self.attr(role, attr)
+
+    def member_key(self, role: Role) -> exp.Expression:
+        self.attr(role, role.dimension.attributes[role.dimension.key])
+        return col(role.dimension.key, FACT)
 
 
 def members(model: CubeModel, cube_name: str, level: str, cuts: tuple[Cut, ...] = (), *,
@@ -38,7 +51,7 @@ def members(model: CubeModel, cube_name: str, level: str, cuts: tuple[Cut, ...] 
     cube = model.cube(cube_name)
     ref = cube.level(level)
     params = Params()
-    scope = _DimensionScope(cube, ref.role, params)
+    scope = _DimensionScope(cube, ref.role, params, ref.level.parent_child)
     key = scope.level_key(ref)
     proj = [alias(key, ref.name)]
     columns = [ref.name]
@@ -129,8 +142,13 @@ def _position(model: CubeModel, query: Query, level: str,
 
 
 def drill_down(model: CubeModel, query: Query, cell: Mapping[str, Any], level: str) -> Query:
-    """Open one cell: keep its members as cuts and replace `level` by the next level down."""
+    """Open one cell: keep its members as cuts and replace `level` by the next level down.
+
+    A parent-child level stays: the cell's member is replaced by its direct children (each
+    with everything under it), a cut on `<level>.<parent column>`."""
     ref, names, path, at = _position(model, query, level, "drill down")
+    if ref.level.parent_child:
+        return _children(model, query, cell, ref)
     if at + 1 >= len(path):
         raise UserError(f"drill down: {ref.name} is the lowest level of its hierarchy")
     child = f"{ref.role.name}.{path[at + 1]}"
@@ -138,9 +156,46 @@ def drill_down(model: CubeModel, query: Query, cell: Mapping[str, Any], level: s
     return query.with_(drilldown=drilldown, cuts=cell_cuts(query, cell))
 
 
+def _member_cuts(cube: Cube, query: Query, ref: LevelRef) -> list[Cut]:
+    """The query's cuts choosing members of a parent-child level (not inverted: those drop
+    facts, they do not choose rows): on the level, or on an attribute of its members."""
+    out = []
+    for cut in query.cuts:
+        if cut.invert or isinstance(cut, PathCut):
+            continue
+        other = cube.level(cut.level)
+        if other.role.name == ref.role.name and ref.level.name in (other.level.name,
+                                                                   other.level.member_of):
+            out.append(cut)
+    return out
+
+
+def _children(model: CubeModel, query: Query, cell: Mapping[str, Any], ref: LevelRef) -> Query:
+    cube = model.cube(query.cube)
+    dim = ref.role.dimension
+    own = [name for name in cell if cube.level(name).name == ref.name]
+    if not own:
+        raise UserError(f"drill down: the cell names no member of {ref.name}")
+    if not (isinstance(ref.level.key.expr, exp.Column) and ref.level.key.expr.name == dim.key):
+        raise UserError(f"drill down: {ref.name} is keyed on {ref.level.key.name}, not on the "
+                        f"key {dim.key} its members' parents ({dim.parent}) refer to")
+    dropped = _member_cuts(cube, query, ref)
+    cuts = [c for c in query.cuts if c not in dropped]
+    cuts += [PointCut(name, value) for name, value in cell.items() if name not in own]
+    cuts.append(PointCut(f"{ref.name}.{dim.parent}", cell[own[0]]))
+    return query.with_(cuts=tuple(cuts))
+
+
 def roll_up(model: CubeModel, query: Query, level: str) -> Query:
-    """Replace `level` by its parent (or drop it at the top of its hierarchy)."""
+    """Replace `level` by its parent (or drop it at the top of its hierarchy).
+
+    A parent-child level opened by drill_down (a cut choosing its members) shows all its
+    members again; otherwise it is dropped like the top of a hierarchy."""
     ref, names, path, at = _position(model, query, level, "roll up")
+    if ref.level.parent_child:
+        chosen = _member_cuts(model.cube(query.cube), query, ref)
+        if chosen:
+            return query.with_(cuts=tuple(c for c in query.cuts if c not in chosen))
     parent = f"{ref.role.name}.{path[at - 1]}" if at > 0 else None
     drilldown = tuple(parent if n == ref.name else n for n in names if parent or n != ref.name)
     return query.with_(drilldown=drilldown)

@@ -21,7 +21,6 @@ from sqlglot import exp
 from warehouse.cube import measure_sql, sqltext
 from warehouse.cube.component import Part, build
 from warehouse.cube.model import Cube, CubeModel, Measure
-from warehouse.cube.parent_child import closure_table
 from warehouse.cube.query import PathCut, Query, TimeCalc
 from warehouse.cube.scope import Params, alias, col, join, select_from, subquery
 from warehouse.cube.source import FactSource, SourcePicker, base_source
@@ -132,7 +131,6 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
                     semi=ms[0] if kind else None)
         if cube_name != cube.name:
             _check_reachable(cube, part)
-        part.replaced.update(subtree_roles(part))
         out.append(_Component(f"c{len(out)}", part))
     for calc in query.time:
         own = measure_sql.base_measures(cube, [calc.measure])
@@ -150,20 +148,8 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
             window = window_table(role.dimension, calc, period)
             part = Part(member, names, sets, ms, query.cuts, segments,
                         replaced={role.name: window})
-            part.replaced.update(subtree_roles(part))
             out.append(_Component(f"c{len(out)}", part, calc=calc))
     return out
-
-
-def subtree_roles(part: Part) -> dict[str, exp.Expression]:
-    """Roles read through a parent-child level: their dimension becomes a closure table."""
-    cube = part.cube
-    refs = [cube.level(r) for r in part.levels] + [c.ref for c in part.conditions]
-    for cut in part.cuts:
-        if not isinstance(cut, PathCut):
-            refs.append(cube.level(cut.level))
-    return {ref.role.name: closure_table(ref.role.dimension) for ref in refs
-            if ref.level.parent_child}
 
 
 def _check_reachable(cube: Cube, part: Part) -> None:

@@ -54,8 +54,9 @@ class Part:
             filters |= {c.ref.name for c in m.filter}
             if m.column_ref:
                 reads.add(m.column_ref.name)
+        subtrees = any(self.cube.level(name).level.parent_child for name in reads | filters)
         return Needs(self.cube.name, frozenset(reads), frozenset(filters),
-                     frozenset(m.name for m in self.measures), bool(self.replaced))
+                     frozenset(m.name for m in self.measures), bool(self.replaced), subtrees)
 
 
 def _cut_level(cube: Cube, cut: Cut) -> str:
@@ -78,26 +79,32 @@ def _path_levels(cube: Cube, cut: PathCut) -> tuple[str, ...]:
 
 
 def cut_condition(scope: Scope, cut: Cut) -> exp.Expression:
+    """A cut's WHERE condition. A cut on a parent-child level keeps the facts of its members and
+    everything under them; on that level when the query groups by it, the members' rows."""
     cube = scope.cube
     if isinstance(cut, PointCut):
-        return scope.condition(cube.level(cut.level), (cut.value,), invert=cut.invert)
+        return scope.condition(cube.level(cut.level), (cut.value,), invert=cut.invert, rows=True)
     if isinstance(cut, SetCut):
-        return scope.condition(cube.level(cut.level), tuple(cut.values), invert=cut.invert)
+        return scope.condition(cube.level(cut.level), tuple(cut.values), invert=cut.invert,
+                               rows=True)
     if isinstance(cut, RangeCut):
         ref = cube.level(cut.level)
-        key = scope.level_key(ref)
-        parts = []
-        if cut.low is not None:
-            low = coerce(cut.low, ref.level.key.dtype, ref.name)
-            parts.append(exp.GTE(this=key, expression=scope.params.bind(low)))
-        if cut.high is not None:
-            high = coerce(cut.high, ref.level.key.dtype, ref.name)
-            parts.append(exp.LTE(this=key.copy(), expression=scope.params.bind(high)))
-        cond = all_of(parts) if parts else exp.true()
-        return exp.Not(this=exp.Paren(this=cond)) if cut.invert else cond
+
+        def between(key: exp.Expression) -> exp.Expression:
+            parts = []
+            if cut.low is not None:
+                low = coerce(cut.low, ref.level.key.dtype, ref.name)
+                parts.append(exp.GTE(this=key, expression=scope.params.bind(low)))
+            if cut.high is not None:
+                high = coerce(cut.high, ref.level.key.dtype, ref.name)
+                parts.append(exp.LTE(this=key.copy(), expression=scope.params.bind(high)))
+            return all_of(parts) if parts else exp.true()
+
+        return scope.restrict(ref, between, invert=cut.invert, rows=True)
     if isinstance(cut, PathCut):
         role = cube.role(cut.dimension)
-        parts = [scope.condition(LevelRef(role, role.dimension.levels[name]), (value,))
+        parts = [scope.condition(LevelRef(role, role.dimension.levels[name]), (value,),
+                                 rows=True)
                  for name, value in zip(_path_levels(cube, cut), cut.path, strict=False)]
         cond = all_of(parts)
         return exp.Not(this=exp.Paren(this=cond)) if cut.invert else cond
@@ -105,27 +112,70 @@ def cut_condition(scope: Scope, cut: Cut) -> exp.Expression:
 
 
 def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select, FactSource]:
-    """The aggregated SELECT of one component, and the source it reads."""
+    """The aggregated SELECT of one component, and the source it reads.
+
+    Grouping by a parent-child level repeats each fact row once per member above it (see
+    parent_child.py). So with grouping sets, each set is computed in a SELECT that repeats the
+    facts only for the parent-child levels that set groups by, and those SELECTs are combined
+    by UNION ALL: the grand total and the subtotals over other levels count each fact once.
+    """
     cube = part.cube
     source = picker(cube, part.needs())
-    scope = Scope(cube, source, params, part.replaced)
     refs = [cube.level(r) for r in part.levels]
+    for ref in refs:
+        if ref.level.member_of:
+            raise UserError(f"{ref.name} is an attribute of the members of "
+                            f"{ref.role.name}.{ref.level.member_of}, for cuts; drill down by "
+                            f"{ref.role.name}.{ref.level.member_of}")
+    trees = {i: ref.role.name for i, ref in enumerate(refs) if ref.level.parent_child}
+    if part.sets is None:
+        select = _select(part, params, source, refs, None, set(trees.values()))
+    else:
+        branches: dict[frozenset[str], list[tuple[int, ...]]] = {}
+        for s in part.sets:
+            branches.setdefault(frozenset(trees[i] for i in s if i in trees), []).append(s)
+        selects = [_select(part, params, source, refs, sets, set(fanned))
+                   for fanned, sets in branches.items()]
+        select = selects[0]
+        if len(selects) > 1:
+            union: exp.Expression = selects[0]
+            for other in selects[1:]:
+                union = exp.Union(this=union, expression=other, distinct=False)
+            select = select_from([col(p.alias_or_name, "u") for p in selects[0].expressions],
+                                 union, "u")
+    if part.semi is not None:
+        select = _pick_period_end(select, part, len(refs), cube)
+    return select, source
+
+
+def _select(part: Part, params: Params, source: FactSource, refs: list[LevelRef],
+            sets: list[tuple[int, ...]] | None, fanned: set[str]) -> exp.Select:
+    """The SELECT of `sets` (None: no grouping sets), grouping the parent-child levels of the
+    roles in `fanned` by member. Levels in none of the sets are NULL, their GROUPING 1."""
+    cube = part.cube
+    scope = Scope(cube, source, params, part.replaced)
+    scope.fanned = fanned
+    grouped = set(range(len(refs))) if sets is None else {i for s in sets for i in s}
     group_cols: list[list[exp.Expression]] = []
     projections: list[exp.Expression] = []
     for i, ref in enumerate(refs):
-        key = scope.level_key(ref)
-        cols = [key]
-        projections.append(alias(key, f"__k{i}"))
-        for tag, attr in (("l", ref.level.label), ("s", ref.level.sort)):
-            if attr is not None:
-                value = scope.attr(ref.role, attr)
+        cols = []
+        for tag, attr in (("k", ref.level.key), ("l", ref.level.label), ("s", ref.level.sort)):
+            if attr is None:
+                continue
+            if i not in grouped:
+                value: exp.Expression = exp.Cast(this=exp.Null(), to=_datatype(attr.dtype)) \
+                    if attr.dtype else exp.Null()
+            else:
+                value = scope.level_key(ref) if tag == "k" else scope.level_attr(ref, attr)
                 cols.append(value)
-                projections.append(alias(value, f"__{tag}{i}"))
+            projections.append(alias(value, f"__{tag}{i}"))
         group_cols.append(cols)
-    if part.sets is not None:
+    if sets is not None:
         for i, cols in enumerate(group_cols):
-            projections.append(alias(exp.Anonymous(this="GROUPING", expressions=[cols[0].copy()]),
-                                     f"__g{i}"))
+            bit = exp.Anonymous(this="GROUPING", expressions=[cols[0].copy()]) if cols \
+                else exp.Literal.number(1)
+            projections.append(alias(bit, f"__g{i}"))
     one_row = _one_row_each(part, scope, group_cols)
     time_value = None
     if part.semi is not None:
@@ -143,17 +193,15 @@ def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select,
     if where:
         select.set("where", exp.Where(this=all_of(where)))
     extra = [time_value.copy()] if time_value is not None else []
-    if part.sets is None:
+    if sets is None:
         keys = list(chain.from_iterable(group_cols)) + extra
         if keys and not one_row:
             select.set("group", exp.Group(expressions=[k.copy() for k in keys]))
     else:
-        sets = [exp.Tuple(expressions=[c.copy() for i in s for c in group_cols[i]]
-                          + [e.copy() for e in extra]) for s in part.sets]
-        select.set("group", exp.Group(grouping_sets=[exp.GroupingSets(expressions=sets)]))
-    if part.semi is not None:
-        select = _pick_period_end(select, part, len(refs), cube)
-    return select, source
+        tuples = [exp.Tuple(expressions=[c.copy() for i in s for c in group_cols[i]]
+                            + [e.copy() for e in extra]) for s in sets]
+        select.set("group", exp.Group(grouping_sets=[exp.GroupingSets(expressions=tuples)]))
+    return select
 
 
 # Measure types whose stored partial is the value itself when one table row is one answer row.

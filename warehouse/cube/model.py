@@ -38,6 +38,9 @@ class Level:
     sort: Attr | None = None
     period: str | None = None
     parent_child: bool = False
+    # "organisation.manager_key": an attribute of a parent-child level's member, for cuts only
+    # (members whose manager is 1, with everything under them: the children of 1).
+    member_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,16 @@ class Dimension:
     parent: str | None = None
 
     def level(self, name: str) -> Level | None:
-        """A declared level, or any attribute as a one-attribute level (for filters)."""
+        """A declared level, or any attribute as a one-attribute level (for filters), or
+        "<parent-child level>.<attribute>": that attribute of the level's members (for cuts)."""
         if name in self.levels:
             return self.levels[name]
         attr = self.attributes.get(name)
+        if attr is None and "." in name:
+            base, _, attr_name = name.partition(".")
+            tree = self.levels.get(base)
+            attr = self.attributes.get(attr_name) if tree and tree.parent_child else None
+            return Level(name=name, key=attr, parent_child=True, member_of=base) if attr else None
         return Level(name=name, key=attr) if attr else None
 
     def hierarchy_of(self, level: str) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ A Scope records which roles a component actually reads, so only those dimensions
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +18,11 @@ from warehouse.cube.source import FactSource
 from warehouse.errors import UserError
 
 FACT = "f"
+
+
+def tree_alias(role: str) -> str:
+    """The alias of a role's closure table (the parent-child members a fact row counts for)."""
+    return f"{role}~members"
 
 
 class Params:
@@ -151,6 +157,11 @@ class Scope:
         # role name -> a derived table standing in for the dimension (time windows), joined on
         # its column __src_key.
         self.replaced = replaced or {}
+        # Roles whose parent-child members this SELECT groups by (`fanned`, set by the caller),
+        # and those whose closure table is joined (a row per fact row and member above it),
+        # apart from the role's own dimension join: see parent_child.py.
+        self.fanned: set[str] = set()
+        self.trees: dict[str, Role] = {}
 
     def fact_column(self, name: str) -> exp.Column:
         return col(self.source.column(name), FACT)
@@ -169,11 +180,50 @@ class Scope:
         return qualify(attr.expr, role.name)
 
     def level_key(self, ref: LevelRef) -> exp.Expression:
-        return self.attr(ref.role, ref.level.key, ref.name)
+        return self.level_attr(ref, ref.level.key)
 
-    def condition(self, ref: LevelRef, values: tuple[Any, ...], *, invert: bool = False
-                  ) -> exp.Expression:
-        key = self.level_key(ref)
+    def level_attr(self, ref: LevelRef, attr: Attr) -> exp.Expression:
+        """An attribute (key, label, sort) of the member of a level a row counts for: of the
+        parent-child member above the fact's own when this SELECT groups by that level."""
+        if ref.level.parent_child and ref.role.name in self.fanned:
+            return self.member_attr(ref.role, attr)
+        return self.attr(ref.role, attr, ref.name if attr is ref.level.key else None)
+
+    def member_attr(self, role: Role, attr: Attr) -> exp.Expression:
+        """An attribute of the parent-child member (joined through the closure table)."""
+        self.trees[role.name] = role
+        return qualify(attr.expr, tree_alias(role.name))
+
+    def member_key(self, role: Role) -> exp.Expression:
+        """The column holding the key of the role's member a row belongs to."""
+        return self.fact_column(role.fact_key)
+
+    def restrict(self, ref: LevelRef, match: Callable[[exp.Expression], exp.Expression], *,
+                 invert: bool = False, rows: bool = False) -> exp.Expression:
+        """A condition match(key) on a level. On a parent-child level it holds for the facts of
+        the matching members and of everything under them, each fact once; with `rows` (a cut)
+        on a level this SELECT groups by, it keeps the rows of the matching members instead
+        (the same facts: a matching member's whole subtree is in)."""
+        if not ref.level.parent_child:
+            cond = match(self.level_key(ref))
+        elif rows and not invert and ref.role.name in self.fanned:
+            return match(self.member_attr(ref.role, ref.level.key))
+        else:
+            from warehouse.cube.parent_child import subtree_keys
+
+            keys = subtree_keys(ref.role.dimension,
+                                lambda name: match(qualify(ref.level.key.expr, name)))
+            cond = exp.In(this=self.member_key(ref.role), query=exp.Subquery(this=keys))
+        return exp.Not(this=exp.Paren(this=cond)) if invert else cond
+
+    def condition(self, ref: LevelRef, values: tuple[Any, ...], *, invert: bool = False,
+                  rows: bool = False) -> exp.Expression:
+        return self.restrict(ref, lambda key: self.match(key, ref, values), invert=invert,
+                             rows=rows)
+
+    def match(self, key: exp.Expression, ref: LevelRef, values: tuple[Any, ...]
+              ) -> exp.Expression:
+        """key = value, key IN (values), key IS NULL (a NULL among the values), or false."""
         typed = [coerce(v, ref.level.key.dtype, ref.name) for v in values]
         present = [v for v in typed if v is not None]
         parts: list[exp.Expression] = []
@@ -183,8 +233,7 @@ class Scope:
             parts.append(exp.In(this=key, expressions=[self.params.bind(v) for v in present]))
         if len(present) < len(typed):
             parts.append(exp.Is(this=key.copy(), expression=exp.Null()))
-        cond = any_of(parts) if parts else exp.false()
-        return exp.Not(this=exp.Paren(this=cond)) if invert else cond
+        return any_of(parts) if parts else exp.false()
 
     def conditions(self, conds: tuple[Condition, ...]) -> exp.Expression | None:
         parts = [self.condition(self.relevel(c.ref), c.values) for c in conds]
@@ -215,6 +264,15 @@ class Scope:
             on = exp.EQ(this=self.fact_column(role.fact_key), expression=right_key)
             inner = name in self.replaced or name in self.required or self.join_side is None
             joins.append(join(target, on, None if inner else self.join_side))
+        if self.trees:
+            from warehouse.cube.parent_child import closure_table
+
+        for name, role in self.trees.items():
+            members = tree_alias(name)
+            target = exp.Subquery(this=closure_table(role.dimension), alias=exp.TableAlias(
+                this=exp.to_identifier(members, quoted=True)))
+            joins.append(join(target, exp.EQ(this=self.fact_column(role.fact_key),
+                                             expression=col("__src_key", members)), None))
         if joins:
             # Inner joins first: they filter, and the optimizer cannot move a LEFT JOIN past them.
             select.set("joins", sorted(joins, key=lambda j: j.side == "LEFT"))

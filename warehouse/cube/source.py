@@ -60,6 +60,7 @@ class Needs:
     filters: frozenset[str]         # "role.level"/"role.attribute" filtered on (cuts, segments)
     measures: frozenset[str]        # base measures aggregated
     time_shifted: bool = False      # a time-intelligence window: dates are remapped
+    subtrees: bool = False          # a parent-child level: members stand for their subtrees
 
 
 SourcePicker = Callable[["object", Needs], FactSource]   # (Cube, Needs) -> FactSource

@@ -93,6 +93,8 @@ def reasons_against(cube: Cube, layout: Layout, needs: Needs) -> list[str]:
                            f"the {m.over.name} day kept")
     if needs.time_shifted:
         out.append("a time-intelligence window remaps dates: needs the base fact's date keys")
+    if needs.subtrees:
+        out.append("a parent-child level sums subtrees: needs the base fact's member keys")
     return out
 
 
