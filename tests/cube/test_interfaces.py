@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from decimal import Decimal
+from itertools import combinations
 
 import pytest
 
@@ -51,6 +52,58 @@ def test_pivot_lays_out_rows_by_columns_with_missing_cells_null(mini_wh):
     assert table["customer.segment"] == ["Unknown", "affluent", "mass"]
     assert table["revenue | 2025-03-10"] == [None, None, Decimal("1053.72")]
     assert table["revenue | 2025-03-11"] == [Decimal("39.80"), Decimal("19.90"), None]
+
+
+@pytest.mark.parametrize("drilldown, rows, totals", [
+    (["date.day", "customer.industry"], ["date.day"], "rollup"),
+    (["date.day", "customer.industry"], ["customer.industry"], "rollup"),
+    (["customer.industry", "date.year"], ["customer.industry"], "rollup"),
+    (["customer.industry", "date.year"], ["customer.industry"], "all"),
+])
+def test_pivot_with_totals_tells_subtotals_from_null_members(mini_wh, drilldown, rows, totals):
+    """customer.industry has a NULL member: its cells and the subtotals are both kept, apart,
+    every cell as hand SQL over the view cubes.sales computes it per grouping set."""
+    columns = [d for d in drilldown if d not in rows]
+    measures = ["revenue", "customers", "lines"]
+    query = make_query("sales", measures, drilldown, totals=totals)
+    table = mini_wh.pivot(query, rows, columns)
+    n = len(drilldown)
+    sets = ([drilldown[:k] for k in range(n, -1, -1)] if totals == "rollup" else
+            [list(c) for k in range(n, -1, -1) for c in combinations(drilldown, k)])
+    expected = {}
+    for kept in sets:
+        keys = ", ".join(f'"{d}"' for d in kept)
+        sql = (f"SELECT {keys + ', ' if keys else ''}sum(revenue), count(DISTINCT customers), "
+               f"count(*) FROM cubes.sales {'GROUP BY ' + keys if keys else ''}")
+        for rec in mini_wh.con.execute(sql).fetchall():
+            member = dict(zip(kept, rec, strict=False))
+            row = tuple(("member", member[r]) if r in kept else ("total",) for r in rows)
+            header = " / ".join("Total" if c not in kept else "(null)" if member[c] is None
+                                else str(member[c]) for c in columns)
+            for m, value in zip(measures, rec[len(kept):], strict=True):
+                expected[row, f"{m} | {header}"] = value
+    got = table.to_pydict()
+    row_keys = [tuple(("total",) if got["grouping_id"][i] & (1 << (len(rows) - 1 - j))
+                      else ("member", got[r][i]) for j, r in enumerate(rows))
+                for i in range(table.num_rows)]
+    assert len(set(row_keys)) == len(row_keys)
+    cells = {(row, name): got[name][i] for i, row in enumerate(row_keys)
+             for name in table.column_names if " | " in name and got[name][i] is not None}
+    assert cells == expected
+    assert set(table.column_names) == set(rows) | {"grouping_id"} | {c for _, c in expected}
+    flat = mini_wh.run(make_query("sales", measures, drilldown)).table
+    for r in rows:                      # row levels keep their types (no 2025.0)
+        assert table.schema.field(r).type == flat.schema.field(r).type
+    assert row_keys[-1] == tuple(("total",) for _ in rows)     # totals after their details
+    assert table.column_names[len(rows) + 1].startswith("revenue | ")
+
+
+def test_pivot_orders_members_null_then_total(mini_wh):
+    query = make_query("sales", ["revenue"], ["date.day", "customer.industry"], totals="rollup")
+    table = mini_wh.pivot(query, ["date.day"], ["customer.industry"])
+    assert table.column_names == ["date.day", "grouping_id", "revenue | Unknown",
+                                  "revenue | (null)", "revenue | Total"]
+    assert table.to_pydict()["revenue | (null)"] == [Decimal("1053.72"), Decimal("19.90"), None]
 
 
 def test_measure_sql_is_answered_like_the_query_model(mini_wh, cube_model):
