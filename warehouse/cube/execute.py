@@ -126,7 +126,10 @@ class CubeEngine:
         return self.execute(drill_through(self.model, cube, tuple(cuts), **options))
 
     def pivot(self, query: Query, rows: list[str], columns: list[str]) -> pa.Table:
-        """Run `query` and lay it out rows x columns (each measure spread over the columns)."""
+        """Run `query` and lay it out rows x columns (each measure spread over the columns).
+
+        With totals, subtotal columns read "Total" and a NULL member "(null)"; subtotal rows
+        have NULL row levels and a grouping_id saying which (see layout.pivot)."""
         from warehouse.cube.layout import pivot
 
         names = [self.model.cube(query.cube).level(d).name for d in query.drilldown]
@@ -134,7 +137,7 @@ class CubeEngine:
         measures = list(query.measures) + [t.column for t in query.time]
         canon = self.model.cube(query.cube)
         return pivot(result.table, [canon.level(r).name for r in rows],
-                     [canon.level(c).name for c in columns], measures)
+                     [canon.level(c).name for c in columns], measures, names)
 
     def query(self, cube: str, measures: list[str] | tuple[str, ...] = (),
               drilldown: list[str] | tuple[str, ...] = (), cuts: list[Cut] | tuple[Cut, ...] = (),
