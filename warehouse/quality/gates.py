@@ -17,6 +17,7 @@ from warehouse.config import Home
 from warehouse.contracts.files import FileSource
 from warehouse.contracts.model import Model
 from warehouse.contracts.sources import Source
+from warehouse.contracts.staging import Entity
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.errors import ContractError, LoadError
@@ -97,20 +98,27 @@ def run_staging_gates(con: duckdb.DuckDBPyConnection, home: Home, model: Model, 
     params = Params(business_date, load_id)
     found: list[ExpectationResult] = []
     for suite in _suites(model, "staging"):
-        entity = model.staging.entities[suite.table]
-        got = evaluate(con, suite, _staging_target(suite.table, entity.key, load_id), params)
-        failing = {r.expectation: (r.column, r.severity) for r in got
-                   if r.on_fail == "quarantine" and r.unexpected_count}
-        released = release.released_keys_table(con, suite.table)
-        moved = move_rows(con, name=suite.table, entity=entity, load_id=load_id,
-                          failing=failing, released=released)
+        got, moved = gate_entity(con, suite, model.staging.entities[suite.table], load_id, params)
         _move_counts(con, load_id, batches, moved)
-        for r in got:
-            if r.expectation in failing:
-                r.quarantined = r.unexpected_count or 0
         found += got
     _finish(con, home, load_id, found, "staging")
     return found
+
+
+def gate_entity(con: duckdb.DuckDBPyConnection, suite: Suite, entity: Entity, load_id: str,
+                params: Params) -> tuple[list[ExpectationResult], dict[tuple[str, str], int]]:
+    """One staging suite on this load's rows of its entity: the results, and the rows moved
+    to quarantine per (source, table) batch."""
+    got = evaluate(con, suite, _staging_target(suite.table, entity.key, load_id), params)
+    failing = {r.expectation: (r.column, r.severity) for r in got
+               if r.on_fail == "quarantine" and r.unexpected_count}
+    released = release.released_keys_table(con, suite.table)
+    moved = move_rows(con, name=suite.table, entity=entity, load_id=load_id,
+                      failing=failing, released=released)
+    for r in got:
+        if r.expectation in failing:
+            r.quarantined = r.unexpected_count or 0
+    return got, moved
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
