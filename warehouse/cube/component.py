@@ -45,7 +45,7 @@ class Part:
                 # A path filters on every level it names, not just its top: an aggregate
                 # lacking a deeper level of the path cannot answer it.
                 role = self.cube.role(c.dimension).name
-                filters |= {f"{role}.{lv}" for lv in _path_levels(self.cube, c)}
+                filters |= {f"{role}.{lv}" for lv in path_levels(self.cube, c)}
             else:
                 filters.add(_cut_level(self.cube, c))
         filters |= {c.ref.name for c in self.conditions}
@@ -60,11 +60,11 @@ class Part:
 
 def _cut_level(cube: Cube, cut: Cut) -> str:
     if isinstance(cut, PathCut):
-        return f"{cube.role(cut.dimension).name}.{_path_levels(cube, cut)[0]}"
+        return f"{cube.role(cut.dimension).name}.{path_levels(cube, cut)[0]}"
     return cube.level(cut.level).name
 
 
-def _path_levels(cube: Cube, cut: PathCut) -> tuple[str, ...]:
+def path_levels(cube: Cube, cut: PathCut) -> tuple[str, ...]:
     dim = cube.role(cut.dimension).dimension
     name = cut.hierarchy or dim.default_hierarchy
     if name not in dim.hierarchies:
@@ -98,7 +98,7 @@ def cut_condition(scope: Scope, cut: Cut) -> exp.Expression:
     if isinstance(cut, PathCut):
         role = cube.role(cut.dimension)
         parts = [scope.condition(LevelRef(role, role.dimension.levels[name]), (value,))
-                 for name, value in zip(_path_levels(cube, cut), cut.path, strict=False)]
+                 for name, value in zip(path_levels(cube, cut), cut.path, strict=False)]
         cond = all_of(parts)
         return exp.Not(this=exp.Paren(this=cond)) if cut.invert else cond
     raise UserError(f"unknown cut {cut!r}")
@@ -110,22 +110,27 @@ def build(part: Part, params: Params, picker: SourcePicker) -> tuple[exp.Select,
     source = picker(cube, part.needs())
     scope = Scope(cube, source, params, part.replaced)
     refs = [cube.level(r) for r in part.levels]
+    # With grouping sets, a level no set keeps (a time window's part for subtotal rows only)
+    # is projected as a rolled-up level is: NULL, GROUPING 1; the columns stay the same.
+    grouped = None if part.sets is None else set(chain.from_iterable(part.sets))
     group_cols: list[list[exp.Expression]] = []
     projections: list[exp.Expression] = []
     for i, ref in enumerate(refs):
-        key = scope.level_key(ref)
+        rolled = grouped is not None and i not in grouped
+        key = exp.Null() if rolled else scope.level_key(ref)
         cols = [key]
         projections.append(alias(key, f"__k{i}"))
         for tag, attr in (("l", ref.level.label), ("s", ref.level.sort)):
             if attr is not None:
-                value = scope.attr(ref.role, attr)
+                value = exp.Null() if rolled else scope.attr(ref.role, attr)
                 cols.append(value)
                 projections.append(alias(value, f"__{tag}{i}"))
-        group_cols.append(cols)
+        group_cols.append([] if rolled else cols)
     if part.sets is not None:
         for i, cols in enumerate(group_cols):
-            projections.append(alias(exp.Anonymous(this="GROUPING", expressions=[cols[0].copy()]),
-                                     f"__g{i}"))
+            grouping = (exp.Anonymous(this="GROUPING", expressions=[cols[0].copy()]) if cols
+                        else exp.Literal.number(1))
+            projections.append(alias(grouping, f"__g{i}"))
     one_row = _one_row_each(part, scope, group_cols)
     time_value = None
     if part.semi is not None:
@@ -204,7 +209,7 @@ def _single_members(part: Part) -> list[LevelRef]:
         elif isinstance(cut, PathCut) and None not in cut.path:
             role = cube.role(cut.dimension)
             out += [LevelRef(role, role.dimension.levels[name])
-                    for name in _path_levels(cube, cut)]
+                    for name in path_levels(cube, cut)]
     out += [c.ref for c in part.conditions if len(c.values) == 1 and c.values[0] is not None]
     return out
 
