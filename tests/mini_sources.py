@@ -124,6 +124,29 @@ DAY3 = [
 ]
 
 
+# Orders spread over time, for time intelligence (added to DAY1 by the cubes' `mini_time_wh`):
+# one in 2023, three months of 2024 (the others missing), January 2025 next to DAY1's March,
+# and one without an order date (date member -1, "unknown"). Customer 1 is B2C, 2 is B2B.
+TIME_ORDERS = [  # (order id, customer, order time, line id, product, quantity, price, amount)
+    (2001, 1, "2023-11-20 10:00:00", 21, 501, 1, "19.90", "19.90"),
+    (2002, 2, "2024-01-15 10:00:00", 22, 500, 1, "999.99", "999.99"),
+    (2003, 1, "2024-03-02 10:00:00", 23, 501, 5, "19.90", "99.50"),
+    (2004, 2, "2024-11-30 10:00:00", 24, 500, 2, "999.99", "1999.98"),
+    (2005, 1, "2025-01-31 10:00:00", 25, 501, 2, "19.90", "39.80"),
+    (2006, 2, None, 26, 501, 1, "19.90", "19.90"),
+]
+TIME_DAY1 = [
+    "INSERT INTO t.sales_orders VALUES " + ", ".join(
+        f"({o}, 'SO-{o}', {c}, 100, 1, NULL, {'NULL' if ts is None else repr(ts)}, "
+        "'completed', 'CNY', 310100, '2025-03-10 09:00:00', '2025-03-10 09:00:00', false)"
+        for o, c, ts, *_ in TIME_ORDERS),
+    "INSERT INTO t.sales_order_lines VALUES " + ", ".join(
+        f"({line}, {o}, 1, {p}, {q}, {price}, 0, {amount}, '2025-03-10 09:00:00', "
+        "'2025-03-10 09:00:00', false)"
+        for o, _c, _ts, line, p, q, price, amount in TIME_ORDERS),
+]
+
+
 def make_sources(root: Path) -> tuple[str, str]:
     crm = f"sqlite:///{root / 'crm.sqlite'}"
     erp = f"sqlite:///{root / 'erp.sqlite'}"

@@ -94,3 +94,22 @@ def mini_wh(tmp_path_factory, cube_model):
     engine = _open_engine(home, cube_model)
     yield engine
     engine.close()
+
+
+@pytest.fixture(scope="session")
+def mini_time_wh(tmp_path_factory, cube_model):
+    """The mini sources' first day plus tests.mini_sources.TIME_ORDERS: sales from November
+    2023 to March 2025 with months missing, and one order line of unknown date."""
+    from tests.mini_sources import TIME_DAY1, execute, make_sources
+    from warehouse.load import run_load
+
+    with pytest.MonkeyPatch.context() as mp:
+        home = _home(tmp_path_factory, "cube-mini-time", mp)
+        crm, erp = make_sources(home.sources)
+        execute(crm, *TIME_DAY1)
+        mp.setenv("CRMWH_CRM_URL", crm)
+        mp.setenv("CRMWH_ERP_URL", erp)
+        run_load(home, date(2025, 3, 10))
+    engine = _open_engine(home, cube_model)
+    yield engine
+    engine.close()

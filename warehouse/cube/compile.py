@@ -19,15 +19,25 @@ from itertools import combinations
 from sqlglot import exp
 
 from warehouse.cube import measure_sql, sqltext
-from warehouse.cube.component import Part, build
-from warehouse.cube.model import Cube, CubeModel, Measure
+from warehouse.cube.component import Part, build, path_levels
+from warehouse.cube.model import Cube, CubeModel, LevelRef, Measure
 from warehouse.cube.query import PathCut, Query, TimeCalc
-from warehouse.cube.scope import Params, alias, col, join, select_from, subquery
+from warehouse.cube.scope import (
+    Params,
+    alias,
+    all_of,
+    any_of,
+    col,
+    join,
+    select_from,
+    subquery,
+)
 from warehouse.cube.source import FactSource, SourcePicker, base_source
-from warehouse.cube.timecalc import window_table
+from warehouse.cube.timecalc import NESTS, defined, window_table
 from warehouse.errors import UserError
 
 GROUPING_COLUMN = "grouping_id"
+PERIOD_ORDER = ["year", "quarter", "month", "week", "day"]     # a time level's: coarse to fine
 
 
 @dataclass
@@ -61,9 +71,13 @@ class Compiled:
 class _Component:
     alias: str
     part: Part
-    select: exp.Select | None = None
+    select: exp.Select | exp.Union | None = None    # a Union: a window of several periods
     calc: TimeCalc | None = None
     source: FactSource | None = None
+    # A time window's parts for other periods (with totals: one per row period), UNION ALL,
+    # and the grouping sets they cover (None: every row).
+    more: list[Part] = field(default_factory=list)
+    covers: list[tuple[int, ...]] | None = None
 
 
 def grouping_sets(query: Query, n: int) -> list[tuple[int, ...]] | None:
@@ -109,6 +123,9 @@ def compile_query(model: CubeModel, query: Query, picker: SourcePicker | None = 
     sources = []
     for comp in components:
         comp.select, comp.source = build(comp.part, params, picker)
+        for part in comp.more:
+            select, _source = build(part, params, picker)
+            comp.select = exp.Union(this=comp.select, expression=select, distinct=False)
         sources.append(f"{comp.alias}: {comp.source.label}")
     flat = _flat(cube, query, names, levels, sets, components)
     if flat is not None:
@@ -135,6 +152,7 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
     for calc in query.time:
         own = measure_sql.base_measures(cube, [calc.measure])
         role_name, period = _time_level(cube, names, calc)
+        plan = _window_plan(cube, query, names, sets, calc, role_name, period, segments)
         for m in own:
             if m.semi_additive:
                 raise UserError(f"time calculations of the semi-additive measure {m.name} "
@@ -145,11 +163,75 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
         for cube_name, ms in by_cube.items():
             member = model.cube(cube_name)
             role = member.role(role_name)
-            window = window_table(role.dimension, calc, period)
-            part = Part(member, names, sets, ms, query.cuts, segments,
-                        replaced={role.name: window})
-            out.append(_Component(f"c{len(out)}", part, calc=calc))
+            parts = []
+            for row_period, row_sets in plan:
+                window = window_table(role.dimension, calc, row_period)
+                part = Part(member, names, row_sets, ms, query.cuts, segments,
+                            replaced={role.name: window})
+                parts.append(part)
+            if parts:       # none: no row has a time member, the calculation is NULL
+                out.append(_Component(f"c{len(out)}", parts[0], calc=calc, more=parts[1:],
+                                      covers=None if sets is None else
+                                      [s for _p, row_sets in plan for s in row_sets]))
     return out
+
+
+def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[int, ...]] | None,
+                 calc: TimeCalc, role_name: str, period: str, segments: tuple
+                 ) -> list[tuple[str, list[tuple[int, ...]] | None]]:
+    """The windows a time calculation needs: (period, the grouping sets evaluated at it).
+
+    Without totals, one window at the query's time level. With totals, each grouping set is
+    evaluated for its own time member, at the finest period level of the calculation's role it
+    keeps (see timecalc's docstring); sets keeping none, or whose period the calculation is
+    undefined for (mtd of a year), get no window: their value is NULL.
+    """
+    if sets is None:
+        return [(period, None)]
+    kind = calc.against if calc.kind in {"change", "change_pct"} else calc.kind
+    plan: dict[str, list[tuple[int, ...]]] = {}
+    for s in sets:
+        mine = None
+        for i in s:
+            ref = cube.level(names[i])
+            if (ref.role.name == role_name and ref.role.dimension.time is not None
+                    and ref.level.period and (mine is None or PERIOD_ORDER.index(
+                        ref.level.period) > PERIOD_ORDER.index(mine))):
+                mine = ref.level.period
+        if mine is None:
+            continue
+        if mine != period:
+            if not defined(kind, mine):
+                continue
+            _check_whole(cube, query, calc, role_name, mine, segments)
+        plan.setdefault(mine, []).append(s)
+    return list(plan.items())
+
+
+def _check_whole(cube: Cube, query: Query, calc: TimeCalc, role_name: str, period: str,
+                 segments: tuple) -> None:
+    """Refuse a cut on the date role that keeps part of a subtotal row's member: the row's base
+    value would cover that part, its window the whole member."""
+    refs = [c.ref for c in segments]
+    for cut in query.cuts:
+        if isinstance(cut, PathCut):
+            role = cube.role(cut.dimension)
+            refs += [LevelRef(role, role.dimension.levels[lv]) for lv in path_levels(cube, cut)]
+        else:
+            refs.append(cube.level(cut.level))
+    for ref in refs:
+        if ref.role.name != role_name:
+            continue
+        if ref.level.period and (period, ref.level.period) in NESTS:
+            continue
+        whole = [lv for lv, spec in ref.role.dimension.levels.items()
+                 if spec.period and (period, spec.period) in NESTS]
+        raise UserError(
+            f"time calculation {calc.column} with totals: a {period} subtotal row is one whole "
+            f"{period}, but the cut on {ref.name} can keep part of it (its {calc.kind} would "
+            f"then not match its own value); cut on "
+            f"{' or '.join(f'{role_name}.{lv}' for lv in whole) or 'a coarser date level'}, "
+            f"or ask without totals")
 
 
 def _check_reachable(cube: Cube, part: Part) -> None:
@@ -172,14 +254,13 @@ def _check_reachable(cube: Cube, part: Part) -> None:
 def _time_level(cube: Cube, names: list[str], calc: TimeCalc) -> tuple[str, str]:
     """The date role and the granularity of a time calculation: its finest drilled level."""
     best = None
-    order = ["year", "quarter", "month", "week", "day"]
     for name in names:
         ref = cube.level(name)
         if calc.role and ref.role.name != cube.role(calc.role).name:
             continue
         if ref.role.dimension.time is None or not ref.level.period:
             continue
-        if best is None or order.index(ref.level.period) > order.index(best[1]):
+        if best is None or PERIOD_ORDER.index(ref.level.period) > PERIOD_ORDER.index(best[1]):
             best = (ref.role.name, ref.level.period)
     if best is None:
         raise UserError(f"time calculation {calc.column}: drill down by a date level with a "
@@ -341,7 +422,16 @@ def _assemble(cube: Cube, query: Query, names: list[str], levels, sets, measures
         projections.append(alias(value(name), name))
         columns.append(name)
     for calc in query.time:
-        projections.append(alias(_calc_value(cube, calc, windows, value), calc.column))
+        calc_value = _calc_value(cube, calc, windows, value)
+        covers = next((c.covers for c in windows if c.calc is calc), None)
+        if sets is not None and covers is not None and len(covers) < len(sets):
+            # Rows of the other sets have no time member: NULL (not a count's 0).
+            has_window = any_of([all_of([
+                exp.EQ(this=merged(f"__g{i}", main), expression=exp.Literal.number(
+                    0 if i in s else 1)) for i in range(len(names))] or [exp.true()])
+                for s in covers])
+            calc_value = exp.Case(ifs=[exp.If(this=has_window, true=calc_value)])
+        projections.append(alias(calc_value, calc.column))
         columns.append(calc.column)
     inner = exp.Select(expressions=projections, from_=exp.From(
         this=subquery(main[0].select, main[0].alias)), joins=joins or None)
@@ -378,6 +468,8 @@ def _has(comp: _Component, name: str) -> bool:
 
 def _calc_value(cube: Cube, calc: TimeCalc, windows: list[_Component], current) -> exp.Expression:
     mine = {m.name: c for c in windows if c.calc is calc for m in c.part.measures}
+    if not mine:
+        return exp.Null()           # no row of the answer has a time member (e.g. only ())
 
     def shifted(name: str) -> exp.Expression:
         m = cube.measure(name)

@@ -45,7 +45,7 @@ class Part:
                 # A path filters on every level it names, not just its top: an aggregate
                 # lacking a deeper level of the path cannot answer it.
                 role = self.cube.role(c.dimension).name
-                filters |= {f"{role}.{lv}" for lv in _path_levels(self.cube, c)}
+                filters |= {f"{role}.{lv}" for lv in path_levels(self.cube, c)}
             else:
                 filters.add(_cut_level(self.cube, c))
         filters |= {c.ref.name for c in self.conditions}
@@ -61,11 +61,11 @@ class Part:
 
 def _cut_level(cube: Cube, cut: Cut) -> str:
     if isinstance(cut, PathCut):
-        return f"{cube.role(cut.dimension).name}.{_path_levels(cube, cut)[0]}"
+        return f"{cube.role(cut.dimension).name}.{path_levels(cube, cut)[0]}"
     return cube.level(cut.level).name
 
 
-def _path_levels(cube: Cube, cut: PathCut) -> tuple[str, ...]:
+def path_levels(cube: Cube, cut: PathCut) -> tuple[str, ...]:
     dim = cube.role(cut.dimension).dimension
     name = cut.hierarchy or dim.default_hierarchy
     if name not in dim.hierarchies:
@@ -105,7 +105,7 @@ def cut_condition(scope: Scope, cut: Cut) -> exp.Expression:
         role = cube.role(cut.dimension)
         parts = [scope.condition(LevelRef(role, role.dimension.levels[name]), (value,),
                                  rows=True)
-                 for name, value in zip(_path_levels(cube, cut), cut.path, strict=False)]
+                 for name, value in zip(path_levels(cube, cut), cut.path, strict=False)]
         cond = all_of(parts)
         return exp.Not(this=exp.Paren(this=cond)) if cut.invert else cond
     raise UserError(f"unknown cut {cut!r}")
@@ -252,7 +252,7 @@ def _single_members(part: Part) -> list[LevelRef]:
         elif isinstance(cut, PathCut) and None not in cut.path:
             role = cube.role(cut.dimension)
             out += [LevelRef(role, role.dimension.levels[name])
-                    for name in _path_levels(cube, cut)]
+                    for name in path_levels(cube, cut)]
     out += [c.ref for c in part.conditions if len(c.values) == 1 and c.values[0] is not None]
     return out
 

@@ -6,6 +6,33 @@ from 1 January to the month's end maps to that month. Facts joined through it ar
 target period like any other query, so a year-to-date distinct count is a true distinct count.
 Target periods are represented by their last day; all of the dimension's attributes are the
 target's, so cuts and drilldown on the date role refer to the target period.
+
+Totals (rollup, cube, grouping sets). A row's calculation is evaluated for the row's own time
+member, as MDX evaluates YTD, ParallelPeriod or LastPeriods on an aggregated member: the row's
+period is the finest period level of the calculation's date role that the row still groups by
+(compile._window_plan), and its window is built at that period. In a rollup of year > month the
+month rows get month windows and a year subtotal gets its year's: ytd = the year's total (to
+its end: for the year in progress, all of it so far), qtd/mtd undefined, last_year and previous
+= the year before's total, rolling n = the last n years, change/change_pct against those. A
+quarter subtotal gets the quarter's window (ytd = 1 January to the quarter's end). Never a sum
+of the detail rows' windows. NULL (counts included) where there is no member to evaluate for:
+  * rows that group by no period level of the role: the grand total, subtotals over other
+    dimensions, rows that keep only levels without a period (fiscal_year, iso_year);
+  * a to-date calculation coarser than its row (mtd of a quarter or year, qtd of a year, any
+    to-date of a week subtotal; at the detail grain these stay errors, see relation()).
+The unknown date member (-1, no date) is a member whose window holds no day, at every grain: a
+sum over it is NULL, a count 0 (as for any empty window).
+
+Each period's grouping sets are one part of the window component (GROUP BY GROUPING SETS of
+just those sets), the parts are UNION ALL'd and joined to the base values on the level keys and
+GROUPING bits. Base measures are computed as without time calculations.
+
+Cuts on the date role keep selecting target members. At the query's own time level that is as
+without totals; a coarser subtotal row needs whole members: its period must nest in the period
+of every cut (or segment condition) on the role, e.g. date.year for year and quarter rows.
+Otherwise (rollup year > month cut on date.month, date.day or fiscal_year) the year subtotal's
+base value would cover part of the year and its window all of it: the query is refused
+(compile._check_whole), saying to cut on a level the subtotal nests in or drop the totals.
 """
 
 from __future__ import annotations
@@ -41,13 +68,28 @@ def _period_end(period: str, day: exp.Expression) -> exp.Expression:
     return _minus(exp.Add(this=start, expression=_interval(1, period)), 1, "day")
 
 
+TO_DATE_SPANS = {"ytd": "year", "qtd": "quarter", "mtd": "month"}
+_COARSER = ["day", "week", "month", "quarter", "year"]
+# (row period, cut period): every member of the row period lies within one member of the cut's.
+NESTS = {("day", p) for p in _COARSER} | {(p, p) for p in _COARSER} | {
+    ("month", "quarter"), ("month", "year"), ("quarter", "year")}
+
+
+def defined(kind: str, period: str) -> bool:
+    """Whether a calculation of kind `kind` (change/change_pct: their `against`) has a value
+    for a member of `period`: a to-date span must contain the period."""
+    if kind in TO_DATE_SPANS:
+        span = TO_DATE_SPANS[kind]
+        return period != "week" and _COARSER.index(period) <= _COARSER.index(span)
+    return True
+
+
 def relation(kind: str, period: str, n: int, s: exp.Expression, t: exp.Expression
              ) -> exp.Expression:
     """Condition: source day `s` contributes to the target period ending on day `t`."""
-    if kind in {"ytd", "qtd", "mtd"}:
-        span = {"ytd": "year", "qtd": "quarter", "mtd": "month"}[kind]
-        order = ["day", "week", "month", "quarter", "year"]
-        if period == "week" or order.index(period) > order.index(span):
+    if kind in TO_DATE_SPANS:
+        span = TO_DATE_SPANS[kind]
+        if not defined(kind, period):
             raise UserError(f"{kind} needs a date level at or below {span} (not {period})")
         return exp.and_(exp.EQ(this=_trunc(span, s), expression=_trunc(span, t)),
                         exp.LTE(this=s.copy(), expression=t.copy()))
