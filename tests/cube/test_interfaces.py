@@ -224,6 +224,163 @@ def test_measure_sql_reads_a_table_alias_and_parenthesized_conditions(mini_wh, c
     assert mini_wh.run(to_query(cube_model, named)).rows() == answer
 
 
+# Drill-across cubes as plain SQL. Per base measure: its fact, the aggregate an analyst writes
+# over the stacked view, and an independent one over the fact table itself (f), joined to the
+# customer version (c) and the date (d) of each row. A balance is summed over one day only: the
+# mini sources' last snapshot day, on which every customer has a row (the engine's last day of
+# every group below).
+LAST_DAY = "DATE '2025-03-11'"
+FACT_TABLES = {"sales": ("core.fact_sales_line", "order_date_key"),
+               "invoices": ("core.fact_invoice", "invoice_date_key"),
+               "payments": ("core.fact_payment", "paid_date_key"),
+               "service": ("core.fact_service_ticket", "opened_date_key"),
+               "campaign": ("core.fact_campaign_response", "response_date_key"),
+               "customer_snapshot": ("core.fact_customer_day", "snapshot_date_key")}
+BASE_MEASURES = {
+    "revenue": ("sales", "sum(revenue)", "sum(f.net_amount)"),
+    "lines": ("sales", "count(lines)", "count(*)"),
+    "customers": ("sales", "count(DISTINCT customers)", "count(DISTINCT c.customer_id)"),
+    "invoiced": ("invoices", "sum(invoiced)", "sum(f.gross_amount)"),
+    "invoices": ("invoices", "count(invoices)", "count(*)"),
+    "void_amount": ("invoices", "sum(void_amount)",
+                    "sum(f.gross_amount) FILTER (WHERE f.status = 'void')"),
+    "paid": ("payments", "sum(paid)", "sum(f.amount)"),
+    "payments": ("payments", "count(payments)", "count(*)"),
+    "tickets": ("service", "count(tickets)", "count(*)"),
+    "complaints": ("service", "count(complaints)",
+                   "count(*) FILTER (WHERE f.category = 'complaint')"),
+    "responses": ("campaign", "count(responses)", "count(*)"),
+    "open_receivables": ("customer_snapshot",
+                         f'sum(open_receivables) FILTER (WHERE "date.day" = {LAST_DAY})',
+                         f"sum(f.open_receivables) FILTER (WHERE d.date = {LAST_DAY})"),
+    "snapshot_customers": ("customer_snapshot", "count(DISTINCT snapshot_customers)",
+                           "count(DISTINCT f.customer_id)"),
+}
+HAND_LEVELS = {"customer.customer": "c.customer_id", "customer.region": "c.region_name",
+               "date.month": "d.year_month"}
+
+
+def _by_key(rows, width: int) -> dict[tuple, tuple]:
+    return {tuple(r[:width]): tuple(r[width:]) for r in rows}
+
+
+def hand_drill_across(con, measures: list[str], levels: list[str]) -> dict[tuple, tuple]:
+    """Each fact aggregated alone by ROLLUP over its own table, then put side by side; a fact
+    without rows in a group counts 0 there and sums to NULL."""
+    cols = ", ".join(HAND_LEVELS[lv] for lv in levels)
+    per_fact = {}
+    for fact in dict.fromkeys(BASE_MEASURES[m][0] for m in measures):
+        table, date_key = FACT_TABLES[fact]
+        mine = [m for m in measures if BASE_MEASURES[m][0] == fact]
+        sql = (f"SELECT {cols}, GROUPING({cols}), "
+               f"{', '.join(BASE_MEASURES[m][2] for m in mine)} FROM {table} f "
+               "JOIN core.dim_customer c ON c.customer_key = f.customer_key "
+               f"JOIN core.dim_date d ON d.date_key = f.{date_key} GROUP BY ROLLUP ({cols})")
+        rows = _by_key(con.execute(sql).fetchall(), len(levels) + 1)
+        per_fact[fact] = {key: dict(zip(mine, values, strict=True))
+                          for key, values in rows.items()}
+    keys = {key for rows in per_fact.values() for key in rows}
+    keys.add((None,) * len(levels) + (2 ** len(levels) - 1,))    # the grand total
+    return {key: tuple(per_fact[BASE_MEASURES[m][0]].get(key, {}).get(
+        m, 0 if BASE_MEASURES[m][1].startswith("count") else None) for m in measures)
+        for key in keys}
+
+
+@pytest.mark.parametrize("cube, levels", [
+    ("customer360", ["customer.customer"]),
+    ("customer360", ["customer.region", "date.month"]),
+    ("receivables", ["customer.customer"]),
+    ("receivables", ["date.month", "customer.region"]),
+])
+def test_drill_across_view_sums_like_the_engine_without_fan_out(mini_wh, cube_model, cube,
+                                                                 levels):
+    """The stacked view cubes.<cube> (one row per fact row of each of its facts, a measure
+    column NULL on other facts' rows) answers plain GROUP BY ROLLUP SQL like the engine's
+    drill-across and like each fact aggregated alone: customer 3 has only sales, customer 2 only
+    snapshots, the unknown member (an unmatched debtor) only an invoice."""
+    facts = cube_model.cube(cube).components
+    measures = [m for m, (fact, _, _) in BASE_MEASURES.items() if fact in facts]
+    keys = ", ".join(f'"{lv}"' for lv in levels)
+    plain = _by_key(mini_wh.con.execute(
+        f"SELECT {keys}, GROUPING({keys}), {', '.join(BASE_MEASURES[m][1] for m in measures)} "
+        f"FROM cubes.{cube} GROUP BY ROLLUP ({keys})").fetchall(), len(levels) + 1)
+    engine = mini_wh.run(make_query(cube, measures, levels, totals="rollup")).table.to_pydict()
+    engine = {tuple(engine[k][i] for k in [*levels, "grouping_id"]):
+              tuple(engine[m][i] for m in measures) for i in range(len(engine["grouping_id"]))}
+    assert plain == engine
+    assert plain == hand_drill_across(mini_wh.con, measures, levels)
+    if levels == ["customer.customer"]:
+        assert plain[(None, 0)][measures.index("invoiced")] == Decimal("113.00")
+        if cube == "customer360":
+            only_sales = plain[(3, 0)]
+            assert only_sales[measures.index("revenue")] == Decimal("39.80")
+            assert only_sales[measures.index("invoices")] == 0
+            assert plain[(2, 0)][measures.index("revenue")] is None
+
+
+def measures_of(cube_model, cube):
+    """The base measures that are columns of a view (calculated ones are not)."""
+    return [m for m in cube.measures.values() if m.type != "calculated"]
+
+
+@pytest.mark.parametrize("cube", ["customer360", "receivables"])
+def test_drill_across_view_stacks_its_facts_views_on_the_shared_dimensions(mini_wh, cube_model,
+                                                                           cube):
+    """Each fact's rows in the stacked view are its own view's rows (cubes.sales, ...) on the
+    columns they share, tagged by `fact`; only dimensions every fact has are columns, so no
+    grouping puts one fact's rows under another's members."""
+    con = mini_wh.con
+    model = cube_model.cube(cube)
+    columns = [r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'cubes' AND table_name = ? "
+        "ORDER BY column_index", [cube]).fetchall()]
+    assert columns[0] == "fact"
+    roles = {c.partition(".")[0] for c in columns if "." in c}
+    assert roles == {r for r in model.roles
+                     if all(r in cube_model.cube(f).roles for f in model.components)}
+    assert "product.category" not in columns and "due_date.month" not in columns
+    for fact in model.components:
+        own = [r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'cubes' "
+            "AND table_name = ?", [fact]).fetchall()]
+        shared = ", ".join(f'"{c}"' for c in columns if c in own)
+        stacked = f"SELECT {shared} FROM cubes.{cube} WHERE fact = '{fact}'"
+        alone = f"SELECT {shared} FROM cubes.{fact}"
+        assert con.execute(f"SELECT count(*) FROM ({stacked})").fetchone()[0] == \
+            con.execute(f"SELECT count(*) FROM ({alone})").fetchone()[0]
+        for a, b in ((stacked, alone), (alone, stacked)):
+            assert con.execute(f"{a} EXCEPT ALL {b}").fetchall() == []
+        others = [m for m in measures_of(cube_model, model) if m.cube != fact]
+        assert con.execute(f"SELECT count(*) FROM cubes.{cube} WHERE fact = '{fact}' AND ("
+                           + " OR ".join(f'"{m.name}" IS NOT NULL' for m in others)
+                           + ")").fetchone()[0] == 0
+
+
+def test_semi_additive_columns_carry_a_warning_in_every_view(mini_wh, cube_model):
+    """A balance is a column (its value on each row's day) whose comment says not to sum it
+    across days, in the fact's view and in every drill-across view holding it: summed over the
+    mini sources' two snapshot days it doubles customer 1's balance."""
+    con = mini_wh.con
+    comments = {(t, c): text for t, c, text in con.execute(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() "
+        "WHERE schema_name = 'cubes'").fetchall()}
+    semi = [(cube.name, m.name) for cube in cube_model.cubes.values()
+            for m in cube.measures.values() if m.semi_additive]
+    assert ("customer360", "open_receivables") in semi
+    for view, name in semi:
+        text = comments[view, name] or ""
+        assert text.startswith("semi-additive") and "do not sum it across days" in text, text
+        assert f"MEASURE({name})" in text
+    naive = con.execute('SELECT sum(open_receivables) FROM cubes.customer360 '
+                        'WHERE "customer.customer" = 1').fetchone()[0]
+    engine = mini_wh.run(make_query("customer360", ["open_receivables"], [],
+                                    [PointCut("customer.customer", 1)])).rows()
+    assert engine == [(Decimal("690.70"),)] and naive == 2 * Decimal("690.70")
+    for view in ("sales", "customer360"):
+        assert comments[view, "revenue"].startswith("sum(revenue)")
+    assert comments["customer360", "fact"].startswith("the fact")
+
+
 def crmwh(home, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "CRMWH_HOME": str(home.root)}
     return subprocess.run([sys.executable, "-m", "warehouse", *args], capture_output=True,

@@ -107,6 +107,25 @@ def test_ambiguous_drill_across(tmp_path):
            "role 'customer'")
 
 
+def test_drill_across_measure_named_like_a_column_of_another_fact(tmp_path):
+    """The view cubes.<drill-across cube> stacks its facts' columns by name: a measure of one
+    fact named like another's grain column (or `fact`) would share its column."""
+    text = GOOD_SALES.replace("    dimensions:", "    grain: [line_id]\n    dimensions:", 1) + """
+  tickets:
+    fact: core.fact_service_ticket
+    dimensions:
+      customer: {dimension: customer, key: customer_key}
+    measures:
+      line_id: {type: count}
+  both:
+    drill_across: [shop, tickets]
+"""
+    expect(tmp_path, text, "shop.yaml", "cubes.both.drill_across", "measure 'line_id' of "
+           "tickets is a grain column of shop")
+    text = GOOD_SALES + "      fact: {type: count}\n  both:\n    drill_across: [shop]\n"
+    expect(tmp_path, text, "cubes.both.drill_across", "measure 'fact' of shop is the column")
+
+
 def test_unknown_level_in_a_hierarchy(tmp_path):
     dims = (CUBES_DIR / "dimensions.yaml").read_text(encoding="utf-8").replace(
         "calendar: [year, quarter, month, day]", "calendar: [year, quater, month, day]")

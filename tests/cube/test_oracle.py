@@ -262,7 +262,29 @@ def test_cubes_views_answer_like_the_engine(demo_wh):
     assert plain == engine
     views = {r[0] for r in demo_wh.con.execute(
         "SELECT view_name FROM duckdb_views() WHERE schema_name = 'cubes'").fetchall()}
-    assert views == {"sales", "invoices", "payments", "service", "campaign", "customer_snapshot"}
+    assert views == {"sales", "invoices", "payments", "service", "campaign", "customer_snapshot",
+                     "receivables", "customer360"}
+
+
+def test_customer360_view_sums_each_fact_once_like_the_engine(demo_wh):
+    """The stacked view over all six facts (the demo has rows in each): plain SQL by region,
+    with subtotals, gives the engine's drill-across answer."""
+    measures = ["revenue", "invoiced", "paid", "tickets", "complaints", "responses",
+                "snapshot_customers", "avg_hours_to_resolve"]
+    plain = demo_wh.con.execute(
+        'SELECT "customer.region", GROUPING("customer.region"), sum(revenue), sum(invoiced), '
+        "sum(paid), count(tickets), count(complaints), count(responses), "
+        "count(DISTINCT snapshot_customers), avg(avg_hours_to_resolve) FROM cubes.customer360 "
+        'GROUP BY ROLLUP ("customer.region")').fetchall()
+    engine = demo_wh.run(make_query("customer360", measures, ["customer.region"],
+                                    totals="rollup")).rows()
+    assert all(n > 0 for n in engine[-1][2:-1])
+    want = {r[:2]: r[2:] for r in engine}
+    got = {r[:2]: r[2:] for r in plain}
+    assert set(got) == set(want)
+    for key, values in want.items():
+        assert all(same(a, b) for a, b in zip(got[key], values, strict=True)), \
+            (key, got[key], values)
 
 
 def test_explicit_grouping_sets_and_cube_totals(demo_wh, sales_rows):

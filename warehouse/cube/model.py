@@ -446,6 +446,15 @@ def _drill_across(path: Path, name: str, spec: CubeSpec, cubes: dict[str, Cube])
                 raise ContractError(f"{path}: {where}.drill_across: measure {mname!r} is in "
                                     f"both {measures[mname].cube} and {component}; rename one")
             measures[mname] = measure
+    # The view cubes.<name> stacks the facts' columns by name, the fact of a row in `fact`.
+    for component in spec.drill_across:
+        for column in (*cubes[component].grain, "fact"):
+            other = measures.get(column)
+            if other is not None and (column == "fact" or other.cube != component):
+                also = (f"a grain column of {component}" if column != "fact" else
+                        "the column naming each row's fact in the view")
+                raise ContractError(f"{path}: {where}.drill_across: measure {column!r} of "
+                                    f"{other.cube} is {also}; rename the measure")
     cube = Cube(name, path, None, roles, measures, {}, components=spec.drill_across,
                 description=spec.description)
     for mname, mspec in spec.measures.items():
