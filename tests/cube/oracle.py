@@ -132,6 +132,56 @@ def answer(rows: list[Row], measures: list[str], levels: list[str], cuts, segmen
     return out
 
 
+def top_cells(values: dict[tuple, Any], within: list[int], n: int,
+              descending: bool = True) -> set[tuple]:
+    """TopCount per parent: of the cells {cell: value}, the n best by value among those with
+    the same members at the `within` positions. A NULL value ranks last; ties go to the cell
+    whose keys come first (ascending, NULL last), so exactly n are kept per parent."""
+    parents: dict[tuple, list[tuple]] = defaultdict(list)
+    for cell in values:
+        parents[tuple(cell[i] for i in within)].append(cell)
+
+    def rank(cell: tuple) -> tuple:
+        v = values[cell]
+        return ((v is None, (-v if descending else v) if v is not None else 0),
+                tuple((k is None, k if k is not None else 0) for k in cell))
+
+    return {cell for cells in parents.values() for cell in sorted(cells, key=rank)[:n]}
+
+
+def top_answer(rows: list[Row], measures: list[str], levels: list[str], cuts, segments,
+               totals: str, n: int, by: str, within: list[int], subtotals: str,
+               level_cols: dict[str, str] = SALES_LEVELS,
+               measure_fns: dict[str, Callable] = SALES_MEASURES,
+               descending: bool = True) -> dict[tuple, tuple]:
+    """A top-N answer ({(level values..., grouping id): measures}), from `answer` alone:
+    `visible` is the query over the rows of the kept cells; `all` the query over all rows,
+    keeping the rows of sets that lack a ranked level and the best n of the others per parent
+    (the `within` values the row keeps)."""
+    picked = [r for r in rows
+              if all(keep(r[level_cols[lv]], vals, inv) for lv, vals, inv in cuts)
+              and all(SEGMENTS[s](r) for s in segments)]
+    detail = answer(picked, [by], levels, [], [], "none", level_cols, measure_fns)
+    kept = top_cells({cell: v[0] for cell, v in detail.items()}, within, n, descending)
+    if subtotals == "visible":
+        mine = [r for r in picked if tuple(r[level_cols[lv]] for lv in levels) in kept]
+        return answer(mine, measures, levels, [], [], totals, level_cols, measure_fns)
+    full = answer(picked, [*measures, by], levels, [], [], totals, level_cols, measure_fns)
+    count = len(levels)
+    ranked = [i for i in range(count) if i not in within]
+    out, candidates = {}, defaultdict(dict)
+    for key, values in full.items():
+        gid = key[-1] if totals != "none" else 0
+        if any(gid >> (count - 1 - i) & 1 for i in ranked):
+            out[key] = values[:-1]                      # a total over all the members
+        else:
+            candidates[gid][key] = values
+    for group in candidates.values():
+        best = top_cells({k: v[-1] for k, v in group.items()}, within, n, descending)
+        out |= {k: v[:-1] for k, v in group.items() if k in best}
+    return out
+
+
 INVOICE_MEASURES: dict[str, Callable[[list[Row]], Any]] = {
     "invoiced": lambda rs: _sum(r["gross_amount"] for r in rs),
     "invoices": len,
@@ -213,19 +263,30 @@ def _label(period: str, day: date) -> Any:
 
 
 def time_answer(rows: list[Row], levels: list[str], sets: list[tuple[int, ...]], cuts,
-                calcs: list[tuple[str, int]], measure: str = "revenue") -> dict[tuple, tuple]:
+                calcs: list[tuple[str, int]], measure: str = "revenue",
+                kept: set[tuple] | None = None) -> dict[tuple, tuple]:
     """{(level values..., grouping id): (measure, calculation values...)} per grouping set.
 
     Cuts select the rows (the members shown); a window aggregates every fact of its days that
     matches the row's other levels and the cuts on other dimensions (a cut on date.year
     does not stop last_year from reading the year before). A row without a date level has no
-    window (None); the unknown date's window holds no day (a count of it is 0)."""
+    window (None); the unknown date's window holds no day (a count of it is 0).
+
+    `kept` (top-N, subtotals of the visible cells; one date level only): only facts of those
+    cells are shown, and a window of member m reads the facts whose cell, with m for the date
+    level, is kept (the window of the kept cells the row adds up)."""
     fn = SALES_MEASURES[measure]
     def passes(r: Row, only_other: bool) -> bool:
         return all(keep(r[SALES_LEVELS[lv]], vals, inv) for lv, vals, inv in cuts
                    if not (only_other and lv.startswith("date.")))
 
-    shown = [r for r in rows if passes(r, False)]
+    def cell(r: Row, member: Any = None, as_target: bool = False) -> tuple:
+        return tuple(member if as_target and lv in DATE_PERIODS else r[SALES_LEVELS[lv]]
+                     for lv in levels)
+
+    if kept is not None:
+        assert sum(lv in DATE_PERIODS for lv in levels) <= 1
+    shown = [r for r in rows if passes(r, False) and (kept is None or cell(r) in kept)]
     others = [r for r in rows if passes(r, True)]
     n = len(levels)
     out: dict[tuple, tuple] = {}
@@ -260,6 +321,7 @@ def time_answer(rows: list[Row], levels: list[str], sets: list[tuple[int, ...]],
                     r for r in others
                     if r["date.date"] is not None and lo <= r["date.date"] <= hi
                     and all(r[SALES_LEVELS[levels[i]]] == by_level[i] for i in s
-                            if levels[i] not in DATE_PERIODS)]))
+                            if levels[i] not in DATE_PERIODS)
+                    and (kept is None or cell(r, by_level[finest], True) in kept)]))
             out[full] = tuple(values)
     return out

@@ -109,6 +109,25 @@ def test_same_answers_with_and_without_aggregates(world, measures, levels, cuts,
     assert equal(expected, got), "order differs\n" + why
 
 
+
+@pytest.mark.parametrize("subtotals", ["visible", "all"])
+def test_top_n_with_subtotals_is_the_same_with_and_without_aggregates(world, subtotals):
+    """The kept cells' ranking and the restricted subtotals (distinct counts included) read
+    aggregates like any component, and answer as the base fact does."""
+    from warehouse.cube import TopN
+
+    base, agg, picker = engines(world)
+    query = make_query("ssb", ["revenue", "customers"],
+                       ["date.year", "customer.nation"], [PointCut("customer.region", "ASIA")],
+                       top=TopN(2, "customers", subtotals=subtotals), totals="rollup")
+    expected = base.run(query).rows()
+    picker.decisions.clear()
+    got = agg.run(query).rows()
+    assert equal(expected, got)
+    assert all(d.aggregate for d in picker.decisions), [d.lines() for d in picker.decisions]
+    assert len([r for r in got if r[2] == 0]) <= 2 * len([r for r in got if r[2] == 1])
+
+
 GRID = [
     # (measures, levels, cuts, the aggregate that must answer; None = base fact)
     (["revenue", "lines"], ["customer.region"], [], "ssb.t_day_region"),

@@ -408,3 +408,17 @@ def test_cli_query_members_explain_and_sql(mini_wh):
     bad = crmwh(home, "query", "sales", "-m", "revenue", "-d", "date.yr")
     assert bad.returncode == 2 and "no level or attribute 'yr'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_cli_top_n_with_totals_of_the_visible_or_all_members(mini_wh):
+    args = ["query", "sales", "-m", "revenue", "-d", "customer.segment", "--top", "1",
+            "--top-by", "revenue", "--totals", "rollup", "--format", "json"]
+    visible = crmwh(mini_wh.home, *args)
+    assert visible.returncode == 0, visible.stderr
+    assert json.loads(visible.stdout) == [
+        {"customer.segment": "mass", "grouping_id": 0, "revenue": "1053.72"},
+        {"customer.segment": None, "grouping_id": 1, "revenue": "1053.72"}]
+    every = crmwh(mini_wh.home, *args, "--top-subtotals", "all")
+    assert every.returncode == 0, every.stderr
+    assert json.loads(every.stdout)[1] == {"customer.segment": None, "grouping_id": 1,
+                                           "revenue": "1113.42"}

@@ -247,3 +247,28 @@ def test_drill_down_opens_a_manager_into_their_direct_reports(deep):
                                        (None, None, 1, total(subtree(5)))]
     assert deep.run(roll_up(deep.model, deeper, "employee.organisation")).rows() == \
         deep.run(query).rows()
+
+
+def test_top_n_with_totals_over_a_parent_child_level(org):
+    """Subtotals over all members work (they count each fact once); subtotals of only the
+    visible members are refused: a fact counts for every member above its own, so "the facts
+    of the kept members" is not one set of facts."""
+    from warehouse.cube import TopN
+    from warehouse.errors import UserError
+
+    engine, _, _ = org
+    levels = ["employee.department", "employee.organisation"]
+    with pytest.raises(UserError, match=r"parent-child level employee\.organisation.*"
+                                        r"subtotals='all'"):
+        engine.run(make_query("deals", ["amount"], levels, top=TopN(1, "amount"),
+                              totals="rollup"))
+    got = engine.run(make_query("deals", ["amount"], levels, totals="rollup",
+                                top=TopN(1, "amount", subtotals="all"))).rows()
+    # Per department, the best member by its subtree's deals of that department; ties (Ada
+    # and Bo both 115.00 in sales, Fu and Gu 3.00 in the cycle) go to the lower key.
+    assert [(r[0], r[1], r[3], r[4]) for r in got] == [
+        ("board", 1, 0, Decimal("10.00")), ("board", None, 1, Decimal("10.00")),
+        ("ops", 1, 0, Decimal("30.00")), ("ops", None, 1, Decimal("30.00")),
+        ("sales", 1, 0, Decimal("115.00")), ("sales", None, 1, Decimal("115.00")),
+        ("x", 6, 0, Decimal("3.00")), ("x", None, 1, Decimal("3.00")),
+        (None, None, 3, Decimal("158.00"))]

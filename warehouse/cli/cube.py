@@ -28,7 +28,10 @@ Times = Annotated[list[str] | None, typer.Option(
     "--time", help="measure:kind[:n] with kind ytd, qtd, mtd, last_year, previous, rolling, "
                    "change, change_pct (e.g. revenue:rolling:3)")]
 TopOpt = Annotated[int | None, typer.Option(help="Top N members")]
-TopByOpt = Annotated[str | None, typer.Option(help="Measure for --top")]
+TopByOpt = Annotated[str | None, typer.Option(
+    help="Measure (or --time column, e.g. revenue_last_year) for --top")]
+TopSubtotalsOpt = Annotated[str, typer.Option(
+    help="With --top and --totals: subtotals of the kept members (visible) or of all (all)")]
 PageOpt = Annotated[int | None, typer.Option("--limit", help="Rows per page")]
 OffsetOpt = Annotated[int, typer.Option("--offset", help="Rows to skip")]
 TotalsOpt = Annotated[str, typer.Option(help="none, rollup or all")]
@@ -75,14 +78,14 @@ def parse_time(text: str) -> TimeCalc:
 
 def build_query(cube: str, measures: str, drilldown, cut, segment, order, top: int | None,
                 top_by: str | None, limit: int | None, offset: int, totals: str,
-                time) -> Query:
+                time, top_subtotals: str = "visible") -> Query:
     from warehouse.cube.execute import make_query
 
     top_n = None
     if top is not None:
         if not top_by:
             raise UserError("--top needs --top-by MEASURE")
-        top_n = TopN(top, top_by)
+        top_n = TopN(top, top_by, subtotals=top_subtotals)
     return make_query(cube, _split([measures]), _split(drilldown),
                       tuple(parse_cut(c) for c in cut or []), segments=_split(segment),
                       order=tuple(order or ()), top=top_n, limit=limit, offset=offset,
@@ -109,7 +112,8 @@ def register(app: typer.Typer) -> None:
     @app.command("query")
     def query_cmd(cube: str, measures: Measures, drilldown: Drill = None, cut: CutOpt = None,
                   segment: Segments = None, order: Orders = None,
-                  top: TopOpt = None, top_by: TopByOpt = None, limit: PageOpt = None,
+                  top: TopOpt = None, top_by: TopByOpt = None,
+                  top_subtotals: TopSubtotalsOpt = "visible", limit: PageOpt = None,
                   offset: OffsetOpt = 0, totals: TotalsOpt = "none",
                   time: Times = None,
                   pivot: Annotated[list[str] | None, typer.Option(
@@ -117,7 +121,7 @@ def register(app: typer.Typer) -> None:
                   fmt: FormatOpt = "table", home: HomeOpt = None) -> None:
         """Ask a cube: measures by drilldown levels, with cuts, segments, totals and time."""
         q = build_query(cube, measures, drilldown, cut, segment, order, top, top_by, limit,
-                        offset, totals, time)
+                        offset, totals, time, top_subtotals)
         with _engine(home) as engine:
             if pivot:
                 cols = list(_split(pivot))
@@ -153,12 +157,13 @@ def register(app: typer.Typer) -> None:
     @app.command("explain")
     def explain_cmd(cube: str, measures: Measures, drilldown: Drill = None, cut: CutOpt = None,
                     segment: Segments = None, order: Orders = None,
-                    top: TopOpt = None, top_by: TopByOpt = None, limit: PageOpt = None,
+                    top: TopOpt = None, top_by: TopByOpt = None,
+                    top_subtotals: TopSubtotalsOpt = "visible", limit: PageOpt = None,
                     offset: OffsetOpt = 0, totals: TotalsOpt = "none",
                     time: Times = None, home: HomeOpt = None) -> None:
         """Print the SQL a cube query compiles to, its parameters and the tables it reads."""
         q = build_query(cube, measures, drilldown, cut, segment, order, top, top_by, limit,
-                        offset, totals, time)
+                        offset, totals, time, top_subtotals)
         from warehouse.cube.agg.serving import explain_lines
         with _engine(home) as engine:
             compiled, aggregates = explain_lines(engine, q)

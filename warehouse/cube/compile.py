@@ -8,6 +8,25 @@ compute final and calculated measures, and apply top-N, ordering and pagination.
 The common case, one component without totals, time windows or top-N, is the component's own
 SELECT with the final measures, ORDER BY and LIMIT added: one flat statement, shaped like the
 SQL an analyst writes by hand (nothing for DuckDB to unnest, less for sqlglot to generate).
+
+Top-N (query.TopN) keeps the n best detail cells by a measure or time calculation column
+within each parent (ROW_NUMBER() in QUALIFY, ties broken by the ranked levels' keys). With
+totals, a subtotal row adds up either
+  * the visible cells (TopN.subtotals = "visible", the default, as an Excel pivot's Top 10
+    filter shows them): the kept cells are ranked first, by the same query at the detail grain
+    without totals, into a CTE (__top); every component then reads only the facts whose cell
+    is in it (WHERE EXISTS ... IS NOT DISTINCT FROM on the level keys, so NULL and unknown
+    members match) and groups them by the grouping sets as usual. A subtotal is thus computed
+    from the kept cells' facts, never summed from the cells: distinct counts, averages and
+    ratios stay exact. A time window is restricted by its target member's cell, so a
+    subtotal's last_year is the year before of the same kept cells. Refused: parent-child
+    levels in the drilldown (a fact counts for every member above its own), and a time
+    calculation whose subtotal rows would be at a coarser period than the detail (a year
+    subtotal of month cells);
+  * all members (TopN.subtotals = "all"): the query with totals as usual, then QUALIFY keeps
+    rows of grouping sets that lack a ranked level (subtotals, untouched) and the n best of the
+    others within their parent (partitioned by the GROUPING bits and the within levels).
+Limit and offset page the rows after that, subtotals included, in the answer's order.
 """
 
 from __future__ import annotations
@@ -28,6 +47,7 @@ from warehouse.cube.scope import (
     all_of,
     any_of,
     col,
+    ident,
     join,
     select_from,
     subquery,
@@ -37,6 +57,7 @@ from warehouse.cube.timecalc import NESTS, defined, window_table
 from warehouse.errors import UserError
 
 GROUPING_COLUMN = "grouping_id"
+TOP_TABLE = "__top"         # the kept cells of a top-N with subtotals of the visible ones
 PERIOD_ORDER = ["year", "quarter", "month", "week", "day"]     # a time level's: coarse to fine
 
 
@@ -117,27 +138,97 @@ def compile_query(model: CubeModel, query: Query, picker: SourcePicker | None = 
             raise UserError(f"cube {cube.name}: no segment {seg!r}; known: "
                             f"{', '.join(sorted(cube.segments)) or 'none'}")
         segments += cube.segments[seg]
-    base = measure_sql.base_measures(cube, measures)
     params = Params()
-    components = _split(model, cube, query, names, sets, base, tuple(segments))
-    sources = []
+    sources: list[str] = []
+    kept = None
+    if query.top is not None:
+        within = _check_top(cube, query, names, levels, sets)
+        if sets is not None and query.top.subtotals == "visible" and names:
+            kept = _kept(model, cube, query, names, levels, tuple(segments), picker, params,
+                         sources)
+    components = _components(model, cube, query, names, sets, measures, tuple(segments),
+                             params, picker, sources, kept is not None)
+    flat = _flat(cube, query, names, levels, sets, components)
+    if flat is not None:
+        tree, columns, order, hidden = flat
+        return Compiled(tree, params.values, columns, sources, order=order, hidden=hidden)
+    tree, columns = _assemble(cube, query, names, levels, sets, measures, components,
+                              within if query.top is not None else None)
+    if kept is not None:
+        tree.set("with_", exp.With(expressions=[exp.CTE(
+            this=kept, alias=exp.TableAlias(this=ident(TOP_TABLE)))]))
+    return Compiled(tree, params.values, columns, sources)
+
+
+def _components(model: CubeModel, cube: Cube, query: Query, names: list[str],
+                sets: list[tuple[int, ...]] | None, measures: list[str], segments: tuple,
+                params: Params, picker: SourcePicker, sources: list[str], restricted: bool,
+                label: str = "") -> list[_Component]:
+    """The query's components, each built (its SELECT and source); `restricted`: they read
+    only the facts of the cells in TOP_TABLE."""
+    base = measure_sql.base_measures(cube, measures)
+    components = _split(model, cube, query, names, sets, base, segments, restricted)
     for comp in components:
         comp.select, comp.source = build(comp.part, params, picker)
         for part in comp.more:
             select, _source = build(part, params, picker)
             comp.select = exp.Union(this=comp.select, expression=select, distinct=False)
-        sources.append(f"{comp.alias}: {comp.source.label}")
-    flat = _flat(cube, query, names, levels, sets, components)
-    if flat is not None:
-        tree, columns, order, hidden = flat
-        return Compiled(tree, params.values, columns, sources, order=order, hidden=hidden)
-    tree, columns = _assemble(cube, query, names, levels, sets, measures, components)
-    return Compiled(tree, params.values, columns, sources)
+        sources.append(f"{label}{comp.alias}: {comp.source.label}")
+    return components
+
+
+def _check_top(cube: Cube, query: Query, names: list[str], levels, sets) -> list[str]:
+    """Validate the query's top-N; its parent levels (`within`)."""
+    top = query.top
+    if int(top.n) < 1:
+        raise UserError(f"top-N: n must be at least 1, got {top.n}")
+    if top.subtotals not in ("visible", "all"):
+        raise UserError(f"top-N subtotals: expected visible or all, got {top.subtotals!r}")
+    columns = list(query.measures) + [t.column for t in query.time]
+    if top.by not in columns:
+        raise UserError(f"top-N by {top.by!r}: rank by one of the query's measures or time "
+                        f"calculation columns ({', '.join(columns)})")
+    if top.within is None:
+        within = names[:-1]
+    else:
+        within = [cube.level(w).name for w in top.within]
+        missing = [w for w in within if w not in names]
+        if missing:
+            raise UserError(f"top-N within {missing}: those levels are not in the drilldown")
+    if sets is not None and top.subtotals == "visible":
+        for ref in levels:
+            if ref.level.parent_child:
+                raise UserError(
+                    f"top-N with subtotals of the visible members cannot group by the "
+                    f"parent-child level {ref.name} (a fact counts for every member above its "
+                    f"own); use TopN(..., subtotals='all') for totals over all members, or "
+                    f"ask without totals")
+    return within
+
+
+def _kept(model: CubeModel, cube: Cube, query: Query, names: list[str], levels,
+          segments: tuple, picker: SourcePicker, params: Params, sources: list[str]
+          ) -> exp.Select:
+    """The cells a top-N keeps (their level keys as __k<i>): the query at the detail grain,
+    without totals, ranked by the top-N column alone."""
+    by = query.top.by
+    ranking = query.with_(measures=tuple(m for m in query.measures if m == by),
+                          time=tuple(t for t in query.time if t.column == by)[:1],
+                          totals="none", grouping_sets=None, order=(), limit=None, offset=0)
+    measures = list(dict.fromkeys(list(ranking.measures)
+                                  + [t.measure for t in ranking.time]))
+    components = _components(model, cube, ranking, names, None, measures, segments, params,
+                             picker, sources, False, label="top-N ranking ")
+    ranked, _columns = _assemble(cube, ranking, names, levels, None, measures, components,
+                                 _check_top(cube, ranking, names, levels, None))
+    ranked.set("order", None)
+    return select_from([alias(col(name, "r"), f"__k{i}") for i, name in enumerate(names)],
+                       ranked, "r")
 
 
 def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
-           sets: list[tuple[int, ...]] | None, base: list[Measure], segments: tuple
-           ) -> list[_Component]:
+           sets: list[tuple[int, ...]] | None, base: list[Measure], segments: tuple,
+           restricted: bool = False) -> list[_Component]:
     groups: dict[tuple[str, str], list[Measure]] = {}
     for m in base:
         key = (m.cube, f"semi:{m.name}" if m.semi_additive else "")
@@ -145,7 +236,7 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
     out = []
     for (cube_name, kind), ms in groups.items():
         part = Part(model.cube(cube_name), names, sets, ms, query.cuts, segments,
-                    semi=ms[0] if kind else None)
+                    semi=ms[0] if kind else None, kept=TOP_TABLE if restricted else None)
         if cube_name != cube.name:
             _check_reachable(cube, part)
         out.append(_Component(f"c{len(out)}", part))
@@ -153,6 +244,13 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
         own = measure_sql.base_measures(cube, [calc.measure])
         role_name, period = _time_level(cube, names, calc)
         plan = _window_plan(cube, query, names, sets, calc, role_name, period, segments)
+        coarser = [p for p, _sets in plan if p != period]
+        if restricted and coarser:
+            raise UserError(
+                f"time calculation {calc.column} with top-N and subtotals of the visible "
+                f"members: a {coarser[0]} subtotal row would need the window of every kept "
+                f"{period} cell under it; use TopN(..., subtotals='all') for totals over all "
+                f"members, or drill down by one {role_name} level")
         for m in own:
             if m.semi_additive:
                 raise UserError(f"time calculations of the semi-additive measure {m.name} "
@@ -167,7 +265,8 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
             for row_period, row_sets in plan:
                 window = window_table(role.dimension, calc, row_period)
                 part = Part(member, names, row_sets, ms, query.cuts, segments,
-                            replaced={role.name: window})
+                            replaced={role.name: window},
+                            kept=TOP_TABLE if restricted else None)
                 parts.append(part)
             if parts:       # none: no row has a time member, the calculation is NULL
                 out.append(_Component(f"c{len(out)}", parts[0], calc=calc, more=parts[1:],
@@ -373,7 +472,8 @@ def _paginate(select: exp.Select, query: Query) -> None:
 
 
 def _assemble(cube: Cube, query: Query, names: list[str], levels, sets, measures: list[str],
-              components: list[_Component]) -> tuple[exp.Select, list[str]]:
+              components: list[_Component], within: list[str] | None = None
+              ) -> tuple[exp.Select, list[str]]:
     main = [c for c in components if c.calc is None]
     windows = [c for c in components if c.calc is not None]
     keys = [f"__k{i}" for i in range(len(names))]
@@ -450,7 +550,7 @@ def _assemble(cube: Cube, query: Query, names: list[str], levels, sets, measures
                        GROUPING_COLUMN)
     outer = select_from(outer_cols, inner, "q")
     if query.top is not None:
-        outer = _top(outer, cube, query, names, sets)
+        _top(outer, query, names, sets, within)
 
     def level_keys(i: int) -> list[exp.Expression]:
         return [col(f"__order{i}", "q"), col(names[i], "q")]
@@ -522,25 +622,23 @@ def _order(cube: Cube, query: Query, names: list[str],
     return out
 
 
-def _top(outer: exp.Select, cube: Cube, query: Query, names: list[str], sets) -> exp.Select:
+def _top(outer: exp.Select, query: Query, names: list[str], sets, within: list[str]) -> None:
+    """QUALIFY the n best rows by the top-N column within each parent (see the docstring)."""
     top = query.top
-    if sets is not None:
-        raise UserError("top-N cannot be combined with totals; ask for the totals separately")
-    if top.by not in query.measures:
-        raise UserError(f"top-N by {top.by!r}: the measure must be among the query's measures")
-    if top.within is None:
-        within = names[:-1]
-    else:
-        within = [cube.level(w).name for w in top.within]
-        missing = [w for w in within if w not in names]
-        if missing:
-            raise UserError(f"top-N within {missing}: those levels are not in the drilldown")
+    if sets is not None and top.subtotals == "visible":
+        return          # the components read the kept cells' facts only (TOP_TABLE)
+    gbits = [col(f"__g{i}", "q") for i in range(len(names))] if sets is not None else []
     window = exp.Window(
         this=exp.RowNumber(),
-        partition_by=[col(w, "q") for w in within],
+        partition_by=gbits + [col(w, "q") for w in within],
         order=exp.Order(expressions=[
             exp.Ordered(this=col(top.by, "q"), desc=top.descending, nulls_first=False)]
             + [exp.Ordered(this=col(n, "q")) for n in names]))
-    outer.set("qualify", exp.Qualify(this=exp.LTE(this=window,
-                                                  expression=exp.Literal.number(int(top.n)))))
-    return outer
+    keep: exp.Expression = exp.LTE(this=window, expression=exp.Literal.number(int(top.n)))
+    ranked = [i for i, name in enumerate(names) if name not in within]
+    if sets is not None and ranked:
+        # Rows of a set lacking a ranked level are totals over all the members: all kept.
+        total = any_of([exp.EQ(this=gbits[i].copy(), expression=exp.Literal.number(1))
+                        for i in ranked])
+        keep = exp.Or(this=exp.Paren(this=total), expression=keep)
+    outer.set("qualify", exp.Qualify(this=keep))

@@ -19,7 +19,17 @@ from sqlglot import exp
 from warehouse.cube.measure_sql import COMPONENTS, REAGGREGATE
 from warehouse.cube.model import Condition, Cube, LevelRef, Measure
 from warehouse.cube.query import Cut, PathCut, PointCut, RangeCut, SetCut
-from warehouse.cube.scope import FACT, Params, Scope, alias, all_of, coerce, col, select_from
+from warehouse.cube.scope import (
+    FACT,
+    Params,
+    Scope,
+    alias,
+    all_of,
+    coerce,
+    col,
+    select_from,
+    table_expr,
+)
 from warehouse.cube.source import FactSource, Needs, SourcePicker
 from warehouse.errors import UserError
 
@@ -36,6 +46,9 @@ class Part:
     conditions: tuple[Condition, ...]            # segments
     replaced: dict[str, exp.Expression] = field(default_factory=dict)
     semi: Measure | None = None                  # a semi-additive measure computed alone
+    # A table of kept cells (__k<i>: level keys, top-N with subtotals of the visible cells):
+    # only facts of those cells are read.
+    kept: str | None = None
 
     def needs(self) -> Needs:
         refs = [self.cube.level(r) for r in self.levels]
@@ -189,6 +202,8 @@ def _select(part: Part, params: Params, source: FactSource, refs: list[LevelRef]
     segment = scope.conditions(part.conditions)
     if segment is not None:
         where.append(segment)
+    if part.kept is not None:
+        where.append(kept_condition(scope, refs, part.kept))
     select = scope.from_clause(exp.Select(expressions=projections))
     if where:
         select.set("where", exp.Where(this=all_of(where)))
@@ -202,6 +217,17 @@ def _select(part: Part, params: Params, source: FactSource, refs: list[LevelRef]
                             + [e.copy() for e in extra]) for s in sets]
         select.set("group", exp.Group(grouping_sets=[exp.GroupingSets(expressions=tuples)]))
     return select
+
+
+def kept_condition(scope: Scope, refs: list[LevelRef], table: str) -> exp.Expression:
+    """The fact row's cell (its key of every level) is a row of `table`. IS NOT DISTINCT FROM:
+    a NULL member is a cell like any other. In a time window the date levels' keys are the
+    target member's: a window is read for the kept cells it is evaluated for."""
+    match = [exp.NullSafeEQ(this=col(f"__k{i}", table), expression=scope.level_key(ref))
+             for i, ref in enumerate(refs)]
+    return exp.Exists(this=exp.Select(expressions=[exp.Literal.number(1)],
+                                      from_=exp.From(this=table_expr(table)),
+                                      where=exp.Where(this=all_of(match))))
 
 
 # Measure types whose stored partial is the value itself when one table row is one answer row.

@@ -61,12 +61,30 @@ class Order:
 
 @dataclass(frozen=True)
 class TopN:
-    """Keep the n best members of `level` by `measure` within each parent (the other levels)."""
+    """Keep the n best cells by `by` within each parent (TopCount per parent, as in MDX).
+
+    `by` is a measure or a time calculation column of the query (e.g. "revenue_last_year").
+    The parent is `within` (levels of the drilldown; default: all but the last), the members
+    ranked are the other levels' combinations. Ties are broken by the ranked levels' keys,
+    ascending, NULL last, so exactly n cells are kept per parent (fewer if it has fewer); a
+    NULL `by` ranks last.
+
+    With totals, `subtotals` says what a subtotal or total row adds up:
+      * "visible" (default, like an Excel pivot's Top 10 filter): only the kept cells. The
+        answer is the same query over the facts of the kept detail cells alone, so every
+        measure type stays exact: a subtotal's distinct count counts the distinct values in
+        the kept cells' facts (never a sum of the cells' counts), a ratio is the kept cells'
+        ratio, a time calculation the kept cells' window.
+      * "all" ("include filtered items in totals"): the parent's total over all its members,
+        as the query without top-N gives it; only rows that group by every ranked level are
+        ranked (each within its parent's levels that the row keeps).
+    """
 
     n: int
     by: str
     descending: bool = True
     within: tuple[str, ...] | None = None
+    subtotals: Literal["visible", "all"] = "visible"
 
 
 TimeKind = Literal["ytd", "qtd", "mtd", "last_year", "previous", "rolling", "change",
