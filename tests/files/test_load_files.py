@@ -180,3 +180,20 @@ def test_a_rejected_file_moves_to_rejected_with_its_reason_and_shows_in_status(f
     assert query(home, "SELECT count(*) FROM meta.file_manifests WHERE load_id = 'L20250311'") \
         == [(0,)]
     assert rejected.is_file()
+
+
+def test_a_city_the_crm_adds_to_its_geography_is_known_to_the_file_rules(files_home, mini):
+    from tests.mini_sources import execute
+
+    home = files_home
+    _, crm, _ = mini
+    # Not in the bundled reference: known only because the CRM's own geography has it.
+    execute(crm, "INSERT INTO t.geo_cities VALUES (130600, 'CN', '中国', '139900', '雄安新区', "
+                 "'容城县', '2025-01-01 00:00:00')")
+    row = ["P9", "周九", "", "", "", "", "雄安新区", "容城县"]
+    drop(landing(home), "people_20250310.csv", csv_text([*GOOD_ROWS, row]))
+    run_load(home, D1)
+    assert query(home, "SELECT province_code, city_name FROM staging.current_ext_person "
+                       "WHERE record_id IN ('P1', 'P9') ORDER BY record_id") == [
+        ("440000", "深圳市"), ("139900", "容城县")]
+    assert query(home, "SELECT count(*) FROM quarantine.source_rows") == [(0,)]

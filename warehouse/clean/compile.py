@@ -60,7 +60,7 @@ def ensure_reference_tables(con: duckdb.DuckDBPyConnection, family: FileFamily) 
             con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (k VARCHAR PRIMARY KEY, v VARCHAR)")
             if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:
                 con.executemany(f"INSERT INTO {table} VALUES (?, ?)",
-                                sorted(rule.rule.lookup().items()))
+                                sorted(rule.rule.lookup(con).items()))
 
 
 def repetitive_columns(con: duckdb.DuckDBPyConnection, family: FileFamily,

@@ -1,15 +1,21 @@
-"""Province and city name variants -> the geography dimension's codes and canonical names.
+"""Province and city name variants -> the geography's province codes and canonical city names.
 
-Built from warehouse/demo/geography.py, the same reference the geography dimension is loaded
-from, so a standardised value always joins. Variants: the official name (广东省), the short
-name (广东, 广东省份), pinyin (guangdong) and English (Guangdong Province); cities likewise
-(深圳 / 深圳市 / shenzhen). Lookups compare a key with spaces removed and lower-cased.
+The reference is the geography the load has staged (staging.current_geography, from the CRM's
+own city table), followed by the bundled reference of Chinese and foreign cities
+(warehouse/demo/geography.py, which the demo CRM is generated from): a city the CRM added is
+known at once, and where both name a variant the staged geography wins. A value resolved from
+the bundled list alone may still be missing from the geography dimension; the staging suites
+report that (`province_is_known`). Variants: the official name (广东省), the short name (广东,
+广东省份), pinyin (guangdong) and English (Guangdong Province); cities likewise (深圳 / 深圳市 /
+shenzhen). Lookups compare a key with spaces removed and lower-cased.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
+
+import duckdb
 
 from warehouse.demo.geography import cities
 
@@ -48,27 +54,47 @@ def _variants(name: str) -> set[str]:
     return {lookup_key(n) for n in names}
 
 
+Place = tuple[str | None, str, str]     # (province_code, province_name, city_name)
+
+
 @cache
-def province_aliases() -> dict[str, str]:
+def bundled() -> tuple[Place, ...]:
+    return tuple((c.province_code, c.province_name, c.city_name) for c in cities())
+
+
+def reference(con: duckdb.DuckDBPyConnection | None) -> tuple[Place, ...]:
+    """The staged geography's places (in city_id order), then the bundled ones."""
+    if con is None or not con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging' "
+            "AND table_name = 'current_geography'").fetchone()[0]:
+        return bundled()
+    rows = con.execute(
+        "SELECT province_code, province_name, city_name FROM staging.current_geography "
+        "WHERE NOT _deleted AND city_name IS NOT NULL ORDER BY city_id").fetchall()
+    return tuple(rows) + bundled()
+
+
+@cache
+def province_aliases(places: tuple[Place, ...] | None = None) -> dict[str, str]:
     """Variant -> province_code. 山西 and 陕西 share the pinyin 'shanxi': it goes to 山西,
     陕西 keeps 'shaanxi'."""
     aliases: dict[str, str] = {}
-    for city in cities():
-        if city.province_code is None:
+    for code, province, _ in places or bundled():
+        if code is None or province is None:
             continue
-        aliases.setdefault(lookup_key(city.province_code), city.province_code)
-        for variant in _variants(city.province_name):
-            if variant in aliases and aliases[variant] != city.province_code:
+        aliases.setdefault(lookup_key(code), code)
+        for variant in _variants(province):
+            if variant in aliases and aliases[variant] != code:
                 continue  # first declared wins (山西 before 陕西 for 'shanxi')
-            aliases[variant] = city.province_code
+            aliases[variant] = code
     return aliases
 
 
 @cache
-def city_aliases() -> dict[str, str]:
-    """Variant -> canonical city name of the geography dimension."""
+def city_aliases(places: tuple[Place, ...] | None = None) -> dict[str, str]:
+    """Variant -> canonical city name of the geography."""
     aliases: dict[str, str] = {}
-    for city in cities():
-        for variant in _variants(city.city_name):
-            aliases.setdefault(variant, city.city_name)
+    for _, _, city in places or bundled():
+        for variant in _variants(city):
+            aliases.setdefault(variant, city)
     return aliases

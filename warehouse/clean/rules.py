@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from warehouse.clean.geo import city_aliases, province_aliases
+from warehouse.clean.geo import city_aliases, province_aliases, reference
 from warehouse.duck import quote_literal as lit
 
 # Full-width ASCII (U+FF01..U+FF5E) and the ideographic space map to their half-width forms.
@@ -187,7 +188,8 @@ class Rule:
     strict: bool                      # NULL out of a non-NULL in means "could not standardise"
     args: Callable[[Any], Any] | None = None
     expects: str = ""
-    lookup: Callable[[], dict[str, str]] | None = None  # reference table: variant -> value
+    # Reference table (variant -> value) for the build `con` (None: the bundled reference).
+    lookup: Callable[[duckdb.DuckDBPyConnection | None], dict[str, str]] | None = None
 
 
 def _date_args(raw: Any) -> DateArgs:
@@ -218,9 +220,9 @@ RULES: dict[str, Rule] = {
     "date": Rule(date_, True, _date_args, "a date"),
     "decimal": Rule(decimal, True, DecimalArgs.model_validate, "an amount"),
     "province_code": Rule(province_code, True, expects="a province known to the geography",
-                          lookup=province_aliases),
+                          lookup=lambda con: province_aliases(reference(con))),
     "city_name": Rule(city_name, True, expects="a city known to the geography",
-                      lookup=city_aliases),
+                      lookup=lambda con: city_aliases(reference(con))),
     "map": Rule(map_, True, _map_args, "a value in the map"),
 }
 # Rules that need arguments; the others are bare names.
