@@ -1,7 +1,9 @@
 """Model + query -> one DuckDB statement, built as a sqlglot tree with bound parameters.
 
 Passes: resolve names, split the measures into components (one per fact, semi-additive measure
-or time window), build each component aggregated to the grain, join the components on the grain
+or time window; a time window of a semi-additive measure is one of its own, picking the
+window's last or first day with data: see timecalc's docstring), build each component
+aggregated to the grain, join the components on the grain
 keys (FULL OUTER JOIN between facts, LEFT JOIN for time windows onto the base values), then
 compute final and calculated measures, and apply top-N, ordering and pagination.
 
@@ -251,21 +253,27 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
                 f"members: a {coarser[0]} subtotal row would need the window of every kept "
                 f"{period} cell under it; use TopN(..., subtotals='all') for totals over all "
                 f"members, or drill down by one {role_name} level")
+        # One window component per fact, and one per semi-additive measure (its value is
+        # picked per cell over the window's days, as the base value over the period's).
+        by_cube: dict[tuple[str, str], list[Measure]] = {}
         for m in own:
-            if m.semi_additive:
-                raise UserError(f"time calculations of the semi-additive measure {m.name} "
-                                "are not supported; query it by the time level instead")
-        by_cube: dict[str, list[Measure]] = {}
-        for m in own:
-            by_cube.setdefault(m.cube, []).append(m)
-        for cube_name, ms in by_cube.items():
+            by_cube.setdefault((m.cube, m.name if m.semi_additive else ""), []).append(m)
+        for (cube_name, semi), ms in by_cube.items():
             member = model.cube(cube_name)
             role = member.role(role_name)
+            if semi and ms[0].over.name != role.name:
+                raise UserError(
+                    f"time calculation {calc.column}: the semi-additive measure {semi} is a "
+                    f"balance over {ms[0].over.name}, the calculation shifts {role.name}; "
+                    f"drill down by a {ms[0].over.name} level for it (role="
+                    f"{ms[0].over.name!r})")
+            if semi:
+                _check_whole(cube, query, calc, role_name, period, segments, semi=ms[0])
             parts = []
             for row_period, row_sets in plan:
                 window = window_table(role.dimension, calc, row_period)
                 part = Part(member, names, row_sets, ms, query.cuts, segments,
-                            replaced={role.name: window},
+                            replaced={role.name: window}, semi=ms[0] if semi else None,
                             kept=TOP_TABLE if restricted else None)
                 parts.append(part)
             if parts:       # none: no row has a time member, the calculation is NULL
@@ -308,9 +316,11 @@ def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[in
 
 
 def _check_whole(cube: Cube, query: Query, calc: TimeCalc, role_name: str, period: str,
-                 segments: tuple) -> None:
+                 segments: tuple, semi: Measure | None = None) -> None:
     """Refuse a cut on the date role that keeps part of a subtotal row's member: the row's base
-    value would cover that part, its window the whole member."""
+    value would cover that part, its window the whole member. For a semi-additive measure
+    (`semi`) at the query's own period too: the row's balance would be taken at the last
+    (first) day the cut keeps, its window's at the end (start) of the whole window."""
     refs = [c.ref for c in segments]
     for cut in query.cuts:
         if isinstance(cut, PathCut):
@@ -325,6 +335,14 @@ def _check_whole(cube: Cube, query: Query, calc: TimeCalc, role_name: str, perio
             continue
         whole = [lv for lv, spec in ref.role.dimension.levels.items()
                  if spec.period and (period, spec.period) in NESTS]
+        if semi is not None:
+            raise UserError(
+                f"time calculation {calc.column} of the semi-additive measure {semi.name}: a "
+                f"{period} row's balance is the one of its {semi.semi_additive} day with data, "
+                f"but the cut on {ref.name} can keep part of the {period} (the balance and its "
+                f"{calc.kind} would then be taken at different points of the period); cut on "
+                f"{' or '.join(f'{role_name}.{lv}' for lv in whole) or 'a coarser date level'}"
+                + (f", or drill down by {ref.name}" if ref.level.period else ""))
         raise UserError(
             f"time calculation {calc.column} with totals: a {period} subtotal row is one whole "
             f"{period}, but the cut on {ref.name} can keep part of it (its {calc.kind} would "

@@ -193,7 +193,12 @@ def _select(part: Part, params: Params, source: FactSource, refs: list[LevelRef]
     time_value = None
     if part.semi is not None:
         over = part.semi.over
-        time_value = scope.attr(over, over.dimension.time)
+        if over.name in part.replaced:
+            # A time window: the day the fact row is of (its source day), not the target
+            # period's, so the pick is the last (first) day with data inside the window.
+            time_value = scope.source_attr(over, over.dimension.time)
+        else:
+            time_value = scope.attr(over, over.dimension.time)
         projections.append(alias(time_value, "__t"))
     for measure in part.measures:
         projections += _aggregates(scope, measure, one_row)
@@ -329,7 +334,12 @@ def _datatype(name: str) -> exp.DataType:
 
 
 def _pick_period_end(inner: exp.Select, part: Part, nlevels: int, cube: Cube) -> exp.Select:
-    """Semi-additive: per grain cell keep the value at the last (first) date with data."""
+    """Semi-additive: per grain cell keep the value at the last (first) date with data.
+
+    `inner` sums the measure per cell and day (__t); ARG_MAX (ARG_MIN) keeps the sum of the
+    cell's last (first) day whose sum is not NULL (days of the unknown date, __t NULL, never
+    count). In a time window __t is the source day, so the pick is over the window's days.
+    """
     outer_cols: list[exp.Expression] = []
     for proj in inner.expressions:
         name = proj.alias_or_name

@@ -20,6 +20,11 @@ from warehouse.errors import UserError
 FACT = "f"
 
 
+def source_alias(role: str) -> str:
+    """The alias of a role's own dimension joined again beside its time window (Scope.source_attr)."""
+    return f"{role}~source"
+
+
 def tree_alias(role: str) -> str:
     """The alias of a role's closure table (the parent-child members a fact row counts for)."""
     return f"{role}~members"
@@ -162,6 +167,8 @@ class Scope:
         # apart from the role's own dimension join: see parent_child.py.
         self.fanned: set[str] = set()
         self.trees: dict[str, Role] = {}
+        # Roles replaced by a time window whose own member's attributes are read too.
+        self.sourced: dict[str, Role] = {}
 
     def fact_column(self, name: str) -> exp.Column:
         return col(self.source.column(name), FACT)
@@ -178,6 +185,16 @@ class Scope:
             return self.fact_expr(attr.expr)
         self.joined[role.name] = role
         return qualify(attr.expr, role.name)
+
+    def source_attr(self, role: Role, attr: Attr) -> exp.Expression:
+        """An attribute of the fact row's own member of a role replaced by a time window (whose
+        columns are the target period's): the source day a semi-additive measure picks over.
+
+        The dimension is joined a second time rather than the window table carrying the source
+        row's day: DuckDB (1.5) plans a window table that projects a column of `s` also used in
+        its join condition as a cross product of the calendar with itself (13,150^2 rows)."""
+        self.sourced[role.name] = role
+        return qualify(attr.expr, source_alias(role.name))
 
     def level_key(self, ref: LevelRef) -> exp.Expression:
         return self.level_attr(ref, ref.level.key)
@@ -264,6 +281,11 @@ class Scope:
             on = exp.EQ(this=self.fact_column(role.fact_key), expression=right_key)
             inner = name in self.replaced or name in self.required or self.join_side is None
             joins.append(join(target, on, None if inner else self.join_side))
+        for name, role in self.sourced.items():
+            own = source_alias(name)
+            joins.append(join(table_expr(role.dimension.table, own),
+                              exp.EQ(this=self.fact_column(role.fact_key),
+                                     expression=col(role.dimension.key, own)), None))
         if self.trees:
             from warehouse.cube.parent_child import closure_table
 

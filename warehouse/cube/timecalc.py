@@ -33,6 +33,26 @@ of every cut (or segment condition) on the role, e.g. date.year for year and qua
 Otherwise (rollup year > month cut on date.month, date.day or fiscal_year) the year subtotal's
 base value would cover part of the year and its window all of it: the query is refused
 (compile._check_whole), saying to cut on a level the subtotal nests in or drop the totals.
+
+Semi-additive measures (a balance: the last or first value over the date role, summed over the
+other dimensions). A member's value is the sum of its cell's values on its last (first) day
+with data (component._pick_period_end); a time calculation is the same pick over its window:
+each such measure gets a window component of its own, summed per target cell and source day
+(the fact row's own day: the role's dimension joined again beside the window,
+scope.Scope.source_attr), keeping the window's last (first) day with data. Hence
+  * last_year / previous: the shifted member's balance; change / change_pct: the row's balance
+    against it;
+  * rolling n: the last (first) value within the n periods (for a last value, the balance at
+    the end of the window);
+  * ytd / qtd / mtd: the last (first) value from the span's start to the member's end. For a
+    last value that is the member's own balance whenever the member has data (Analysis
+    Services' LastNonEmpty over YTD); for a member without data (a drill-across row of a month
+    with sales but no snapshot) the latest earlier balance of the span. For a first value it is
+    the span's opening balance (the year's first day with data), not the member's own.
+Totals as above: each row for its own member, NULL without one. Refused (compile._split): a
+cut or segment on the role that can keep part of the query's own period (date.day or
+fiscal_year with months): the row's balance would be taken at the last kept day, its window's
+at the window's end; and a calculation over another date role than the measure's `over`.
 """
 
 from __future__ import annotations
