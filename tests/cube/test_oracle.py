@@ -241,6 +241,35 @@ def test_semi_additive_balance_is_the_last_day_summed_over_customers(demo_wh):
     assert by_day == [(d, sum(r[2] for r in rows if r[0] == d)) for d in dates]
 
 
+
+def test_semi_additive_rollup_over_days_keeps_its_grand_total(demo_wh):
+    """Found by tests/cube/test_properties.py (customer_snapshot, open_receivables by
+    consent.state and date.day, rollup). The balance's day was grouped by in every grouping
+    set as the bare date column, which is also date.day's key: GROUPING(date.day) read 0 in
+    the sets without it, so subtotals came out as extra day rows and the grand total was lost."""
+    rows = demo_wh.run(make_query("customer_snapshot", ["open_receivables"], ["date.day"],
+                                  totals="rollup")).rows()
+    days = [r for r in rows if r[1] == 0]
+    assert len(days) == 3 and rows[3:] == [(None, 1, days[-1][2])]   # the last day's balance
+    rows = demo_wh.run(make_query("customer_snapshot", ["open_receivables"],
+                                  ["consent.state", "date.day"], totals="rollup")).rows()
+    assert sorted({r[2] for r in rows}) == [0, 1, 3]
+    for state, day, gid, balance in rows:
+        if gid == 1:
+            assert day is None and balance == max(r for r in rows if r[0] == state and r[2] == 0)[3]
+
+
+def test_semi_additive_grand_total_over_nothing_is_one_row(demo_wh):
+    """Found by tests/cube/test_properties.py on the mini warehouses (customer_snapshot,
+    open_receivables by consent.state, rollup, a cut keeping no row): the balance's grand total
+    row was missing, where every other measure's is one row of NULL."""
+    nothing = PointCut("consent.state", "none such")
+    assert demo_wh.run(make_query("customer_snapshot", ["open_receivables"], ["consent.state"],
+                                  [nothing], totals="rollup")).rows() == [(None, 1, None)]
+    assert demo_wh.run(make_query("sales", ["revenue"], ["channel.type"],
+                                  [PointCut("channel.type", "none such")], totals="rollup")
+                       ).rows() == [(None, 1, None)]
+
 def test_drill_across_by_month_equals_each_fact_alone(demo_wh):
     both = demo_wh.run(make_query("customer360", ["revenue", "invoiced", "tickets"],
                                   ["date.month"])).rows()

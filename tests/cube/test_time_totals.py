@@ -12,7 +12,7 @@ from itertools import combinations
 import pytest
 
 from tests.cube.oracle import SALES_ROLES, flat_rows, time_answer
-from warehouse.cube import PointCut, RangeCut, TimeCalc, make_query
+from warehouse.cube import PathCut, PointCut, RangeCut, TimeCalc, make_query
 from warehouse.errors import UserError
 
 CALCS = [("ytd", 3), ("last_year", 3), ("rolling", 3)]
@@ -128,3 +128,21 @@ def test_a_cut_inside_a_subtotals_period_is_refused(mini_time_wh):
                                         time=ytd))
         # Without totals each month is its own member, as before.
         assert mini_time_wh.run(make_query("sales", ["revenue"], levels, [cut], time=ytd)).rows()
+
+
+def test_time_calculation_refuses_a_cut_finer_than_its_rows(mini_time_wh):
+    """Found by tests/cube/test_properties.py (invoices, avg_invoice by date.year, cut on
+    date.quarter, ytd). A year row cut on one quarter or month summed that part of the year
+    while its window looked for the year's target member inside the cut: none, so ytd and
+    last_year were NULL. Refused now, as the same cut already was for year subtotals."""
+    for cut in (PointCut("date.month", "2024-03"), PointCut("date.quarter", "2024-Q1"),
+                PathCut("date", (2024, "2024-Q1"))):
+        query = make_query("sales", ["revenue"], ["date.year"], [cut],
+                           time=(TimeCalc("revenue", "ytd"), TimeCalc("revenue", "last_year")))
+        with pytest.raises(UserError, match=r"revenue_ytd: a year row is one whole year.*"
+                                            r"cut on date\.year"):
+            mini_time_wh.run(query)
+    # Cuts the rows' members nest in, or on levels without a calendar period, still answer.
+    for cut in (PointCut("date.year", 2024), PointCut("date.fiscal_year", 2025)):
+        assert mini_time_wh.run(make_query("sales", ["revenue"], ["date.month"], [cut],
+                                           time=(TimeCalc("revenue", "ytd"),))).rows()

@@ -293,6 +293,7 @@ def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[in
     keeps (see timecalc's docstring); sets keeping none, or whose period the calculation is
     undefined for (mtd of a year), get no window: their value is NULL.
     """
+    _check_whole(cube, query, calc, role_name, period, segments, subtotal=False)
     if sets is None:
         return [(period, None)]
     kind = calc.against if calc.kind in {"change", "change_pct"} else calc.kind
@@ -316,11 +317,14 @@ def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[in
 
 
 def _check_whole(cube: Cube, query: Query, calc: TimeCalc, role_name: str, period: str,
-                 segments: tuple, semi: Measure | None = None) -> None:
+                 segments: tuple, semi: Measure | None = None, subtotal: bool = True) -> None:
     """Refuse a cut on the date role that keeps part of a subtotal row's member: the row's base
-    value would cover that part, its window the whole member. For a semi-additive measure
-    (`semi`) at the query's own period too: the row's balance would be taken at the last
-    (first) day the cut keeps, its window's at the end (start) of the whole window."""
+    value would cover that part, its window the whole member. For rows at the query's own
+    time level (`subtotal` False) only cuts on a finer calendar period are refused (a year row
+    cut on one month): whether a level without a period nests is not known. For a
+    semi-additive measure (`semi`) at the query's own period, any such cut is refused: the
+    row's balance would be taken at the last (first) day the cut keeps, its window's at the
+    end (start) of the whole window."""
     refs = [c.ref for c in segments]
     for cut in query.cuts:
         if isinstance(cut, PathCut):
@@ -333,6 +337,8 @@ def _check_whole(cube: Cube, query: Query, calc: TimeCalc, role_name: str, perio
             continue
         if ref.level.period and (period, ref.level.period) in NESTS:
             continue
+        if not subtotal and semi is None and not ref.level.period:
+            continue
         whole = [lv for lv, spec in ref.role.dimension.levels.items()
                  if spec.period and (period, spec.period) in NESTS]
         if semi is not None:
@@ -343,12 +349,13 @@ def _check_whole(cube: Cube, query: Query, calc: TimeCalc, role_name: str, perio
                 f"{calc.kind} would then be taken at different points of the period); cut on "
                 f"{' or '.join(f'{role_name}.{lv}' for lv in whole) or 'a coarser date level'}"
                 + (f", or drill down by {ref.name}" if ref.level.period else ""))
+        row = " with totals: a {p} subtotal row" if subtotal else ": a {p} row"
         raise UserError(
-            f"time calculation {calc.column} with totals: a {period} subtotal row is one whole "
+            f"time calculation {calc.column}{row.format(p=period)} is one whole "
             f"{period}, but the cut on {ref.name} can keep part of it (its {calc.kind} would "
             f"then not match its own value); cut on "
             f"{' or '.join(f'{role_name}.{lv}' for lv in whole) or 'a coarser date level'}, "
-            f"or ask without totals")
+            f"or ask {'without totals' if subtotal else 'by a finer date level'}")
 
 
 def _check_reachable(cube: Cube, part: Part) -> None:

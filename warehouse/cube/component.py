@@ -196,9 +196,15 @@ def _select(part: Part, params: Params, source: FactSource, refs: list[LevelRef]
         if over.name in part.replaced:
             # A time window: the day the fact row is of (its source day), not the target
             # period's, so the pick is the last (first) day with data inside the window.
-            time_value = scope.source_attr(over, over.dimension.time)
+            day = scope.source_attr(over, over.dimension.time)
         else:
-            time_value = scope.attr(over, over.dimension.time)
+            day = scope.attr(over, over.dimension.time)
+        # The day as days since 1970, not the day itself: grouped by in every grouping set,
+        # the bare column would be the key of a date.day level in the drilldown too, and
+        # GROUPING() of that level would then be 0 in the sets without it (a rollup over days
+        # lost its grand total).
+        time_value = exp.Sub(this=day, expression=exp.Cast(
+            this=exp.Literal.string("1970-01-01"), to=exp.DataType(this=exp.DataType.Type.DATE)))
         projections.append(alias(time_value, "__t"))
     for measure in part.measures:
         projections += _aggregates(scope, measure, one_row)
@@ -349,9 +355,29 @@ def _pick_period_end(inner: exp.Select, part: Part, nlevels: int, cube: Cube) ->
     measures = [alias(exp.Anonymous(this=pick, expressions=[col(c, "p"), col("__t", "p")]), c)
                 for c in (p.alias_or_name for p in inner.expressions)
                 if not c.startswith("__")]
+    if outer_cols and part.sets is not None and () in part.sets:
+        return _with_empty_total(outer_cols, measures, inner)
     select = select_from([c.copy() for c in outer_cols] + measures, inner, "p")
     if outer_cols:
         select.set("group", exp.Group(expressions=outer_cols))
+    return select
+
+
+def _with_empty_total(outer_cols: list[exp.Column], measures: list[exp.Expression],
+                      inner: exp.Select) -> exp.Select:
+    """The semi-additive pick with a grand-total grouping set: when nothing is selected, the
+    inner SELECT has no row to group, but a grand total is one row even over nothing (as for
+    every other measure: NULL). A second, empty grouping set gives that row (its GROUPING
+    bits 1), kept only when there are no rows at all (else the inner rows' own total is)."""
+    projections = [alias(exp.Coalesce(this=c.copy(), expressions=[exp.Literal.number(1)]),
+                         c.name) if c.name.startswith("__g") else c.copy() for c in outer_cols]
+    select = select_from(projections + measures, inner, "p")
+    select.set("group", exp.Group(grouping_sets=[exp.GroupingSets(expressions=[
+        exp.Tuple(expressions=[c.copy() for c in outer_cols]), exp.Tuple(expressions=[])])]))
+    select.set("having", exp.Having(this=exp.Or(
+        this=exp.EQ(this=exp.Anonymous(this="GROUPING", expressions=[outer_cols[0].copy()]),
+                    expression=exp.Literal.number(0)),
+        expression=exp.EQ(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)))))
     return select
 
 

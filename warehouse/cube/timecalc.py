@@ -33,6 +33,10 @@ of every cut (or segment condition) on the role, e.g. date.year for year and qua
 Otherwise (rollup year > month cut on date.month, date.day or fiscal_year) the year subtotal's
 base value would cover part of the year and its window all of it: the query is refused
 (compile._check_whole), saying to cut on a level the subtotal nests in or drop the totals.
+Rows at the query's own time level are refused likewise when a cut is on a finer calendar
+level (year rows cut on date.month or date.day: the value would be the month's, the window
+found no year member inside the cut); a level without a period (fiscal_year) is not checked
+there, as whole months do nest in it.
 
 Semi-additive measures (a balance: the last or first value over the date role, summed over the
 other dimensions). A member's value is the sum of its cell's values on its last (first) day
