@@ -245,6 +245,9 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
     for calc in query.time:
         own = measure_sql.base_measures(cube, [calc.measure])
         role_name, period = _time_level(cube, names, calc)
+        for m in own:
+            if m.semi_additive:   # its refusal first: it says more than the general one
+                _check_whole(cube, query, calc, role_name, period, segments, semi=m)
         plan = _window_plan(cube, query, names, sets, calc, role_name, period, segments)
         coarser = [p for p, _sets in plan if p != period]
         if restricted and coarser:
@@ -267,8 +270,6 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
                     f"balance over {ms[0].over.name}, the calculation shifts {role.name}; "
                     f"drill down by a {ms[0].over.name} level for it (role="
                     f"{ms[0].over.name!r})")
-            if semi:
-                _check_whole(cube, query, calc, role_name, period, segments, semi=ms[0])
             parts = []
             for row_period, row_sets in plan:
                 window = window_table(role.dimension, calc, row_period)
