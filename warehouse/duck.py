@@ -73,6 +73,13 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False,
     return con
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether `schema.table` exists: asked of the catalog, since selecting from a missing
+    table makes DuckDB try Python variables of that name first (replacement scans)."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND "
+                            "table_name = ?", [schema, table]).fetchone()[0])
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Statements that must see one state (rowids found, then used) in one transaction; inside

@@ -138,3 +138,11 @@ def test_repetitive_columns_are_those_with_few_distinct_values():
                 "'x' || range % 2 AS n FROM range(200000)")
     assert repetitive_columns(con, family) == {"province_code"}
     assert repetitive_columns(con, family, min_rows=1_000_000) == frozenset()  # small file
+
+
+def test_shared_pinyin_goes_to_the_same_province_whatever_the_city_order():
+    from warehouse.clean.geo import bundled, province_aliases
+
+    for places in (bundled(), tuple(reversed(bundled()))):
+        aliases = province_aliases(places)
+        assert (aliases["shanxi"], aliases["shaanxi"]) == ("140000", "610000")

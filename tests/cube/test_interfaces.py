@@ -201,6 +201,8 @@ def test_unsupported_measure_sql_says_what_to_write(cube_model, text, hint):
      "s is the cube, and 'year' is not a level"),
     ('SELECT "date.year", MEASURE(x.revenue) FROM sales s GROUP BY ALL',
      "x is not the cube in FROM; write MEASURE(revenue)"),
+    ('SELECT "date.year", MEASURE(1) + MEASURE(revenue) FROM sales GROUP BY ALL',
+     "MEASURE(1): MEASURE takes one measure name; write MEASURE(revenue)"),
     ('SELECT "date.year", MEASURE(revenue) FROM sales AS s(a, b) GROUP BY ALL',
      "column aliases on the cube are not supported"),
 ])

@@ -146,3 +146,20 @@ def test_time_calculation_refuses_a_cut_finer_than_its_rows(mini_time_wh):
     for cut in (PointCut("date.year", 2024), PointCut("date.fiscal_year", 2025)):
         assert mini_time_wh.run(make_query("sales", ["revenue"], ["date.month"], [cut],
                                            time=(TimeCalc("revenue", "ytd"),))).rows()
+
+
+def test_a_cut_on_iso_year_at_month_rows_is_refused_and_fiscal_year_answers(mini_time_wh):
+    """Found in review: month rows cut on date.iso_year 2025 kept only 30-31 December of 2024's
+    December row while its window (previous) read the whole month. iso_year is above no month
+    in any hierarchy: refused. fiscal_year is above month (fiscal hierarchy): each month row is
+    whole, and its value and window equal the uncut query's."""
+    previous = (TimeCalc("revenue", "previous"),)
+    with pytest.raises(UserError, match=r"revenue_previous: a month row is one whole month.*"
+                                        r"cut on date\.iso_year"):
+        mini_time_wh.run(make_query("sales", ["revenue"], ["date.month"],
+                                    [PointCut("date.iso_year", 2025)], time=previous))
+    cut = mini_time_wh.run(make_query("sales", ["revenue"], ["date.month"],
+                                      [PointCut("date.fiscal_year", 2025)], time=previous)).rows()
+    whole = dict((r[0], r[1:]) for r in mini_time_wh.run(
+        make_query("sales", ["revenue"], ["date.month"], time=previous)).rows())
+    assert cut and all(whole[r[0]] == r[1:] for r in cut)

@@ -13,17 +13,20 @@ shenzhen). Lookups compare a key with spaces removed and lower-cased.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import duckdb
 
 from warehouse.demo.geography import cities
+from warehouse.duck import table_exists
 
 # Chinese administrative suffixes, longest first, so 广西壮族自治区 -> 广西.
 _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省份", "省", "市")
 # Pinyin that differs from the usual romanisation, and English names in common use.
 _ROMAN = {"陕西": ["shaanxi"], "内蒙古": ["innermongolia", "neimongol"], "西藏": ["tibet", "xizang"],
           "广西": ["guangxi"], "新疆": ["xinjiang"], "宁夏": ["ningxia"]}
+# Pinyin two provinces share, pinned to one (the other keeps its own romanisation in _ROMAN).
+_PINNED = {"shanxi": "山西"}
 _ENGLISH_SUFFIXES = ("province", "sheng", "city", "shi", "municipality", "autonomousregion")
 
 
@@ -64,9 +67,7 @@ def bundled() -> tuple[Place, ...]:
 
 def reference(con: duckdb.DuckDBPyConnection | None) -> tuple[Place, ...]:
     """The staged geography's places (in city_id order), then the bundled ones."""
-    if con is None or not con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging' "
-            "AND table_name = 'current_geography'").fetchone()[0]:
+    if con is None or not table_exists(con, "staging", "current_geography"):
         return bundled()
     rows = con.execute(
         "SELECT province_code, province_name, city_name FROM staging.current_geography "
@@ -74,7 +75,7 @@ def reference(con: duckdb.DuckDBPyConnection | None) -> tuple[Place, ...]:
     return tuple(rows) + bundled()
 
 
-@cache
+@lru_cache(maxsize=4)     # one per geography seen; a long-lived process sees few
 def province_aliases(places: tuple[Place, ...] | None = None) -> dict[str, str]:
     """Variant -> province_code. 山西 and 陕西 share the pinyin 'shanxi': it goes to 山西,
     陕西 keeps 'shaanxi'."""
@@ -84,13 +85,15 @@ def province_aliases(places: tuple[Place, ...] | None = None) -> dict[str, str]:
             continue
         aliases.setdefault(lookup_key(code), code)
         for variant in _variants(province):
+            if _PINNED.get(variant, short_name(province)) != short_name(province):
+                continue  # 'shanxi' is 山西's whatever order the staged cities come in
             if variant in aliases and aliases[variant] != code:
                 continue  # first declared wins (山西 before 陕西 for 'shanxi')
             aliases[variant] = code
     return aliases
 
 
-@cache
+@lru_cache(maxsize=4)
 def city_aliases(places: tuple[Place, ...] | None = None) -> dict[str, str]:
     """Variant -> canonical city name of the geography."""
     aliases: dict[str, str] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from warehouse import runlog
 from warehouse.cli.output import console, print_rows
 from warehouse.config import Home
+from warehouse.duck import table_exists
 from warehouse.publish import SnapshotStore
 
 
@@ -63,9 +64,7 @@ def show_status(home: Home) -> None:
 def _show_files(con, load_id: str) -> None:
     """The load's landed files: taken in (with their row accounting), skipped as duplicates,
     or rejected as a whole (with the reason; the file waits in landing/<source>/_rejected/)."""
-    held = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
-                       "AND table_name = 'file_manifests'").fetchone()[0]
-    if not held:
+    if not table_exists(con, "meta", "file_manifests"):
         return
     rows = con.execute(
         "SELECT source, file_name, status, size_bytes, rows_read, rows_loaded, rows_merged, "

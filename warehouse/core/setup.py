@@ -17,6 +17,7 @@ from warehouse.contracts.model import Model
 from warehouse.core.dates import DIM_DATE_SQL, ensure_dim_date
 from warehouse.core.dimensions import create_dimension, dimension_ddl
 from warehouse.core.facts import create_fact, fact_ddl
+from warehouse.duck import table_exists
 from warehouse.stage.schema import create_all, schema_statements
 
 FINGERPRINT_DDL = "CREATE TABLE IF NOT EXISTS meta.schema_fingerprint (fingerprint VARCHAR NOT NULL)"
@@ -32,9 +33,7 @@ def schema_fingerprint(model: Model) -> str:
 
 def recorded_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     """None on a fresh build or a snapshot made before fingerprints were kept."""
-    kept = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
-                       "AND table_name = 'schema_fingerprint'").fetchone()[0]
-    if not kept:
+    if not table_exists(con, "meta", "schema_fingerprint"):
         return None
     return con.execute("SELECT max(fingerprint) FROM meta.schema_fingerprint").fetchone()[0]
 

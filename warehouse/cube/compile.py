@@ -41,7 +41,7 @@ from sqlglot import exp
 
 from warehouse.cube import measure_sql, sqltext
 from warehouse.cube.component import Part, build, path_levels
-from warehouse.cube.model import Cube, CubeModel, LevelRef, Measure
+from warehouse.cube.model import Cube, CubeModel, Dimension, LevelRef, Measure
 from warehouse.cube.query import PathCut, Query, TimeCalc
 from warehouse.cube.scope import (
     Params,
@@ -317,12 +317,21 @@ def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[in
     return list(plan.items())
 
 
+def _above(dimension: Dimension, level: str, period: str) -> bool:
+    """True if a hierarchy of `dimension` puts `level` above the level of `period`, so each
+    member of that period lies within one member of `level` (fiscal_year over month; not
+    iso_year, whose years split December and January weeks across calendar months)."""
+    below = {name for name, spec in dimension.levels.items() if spec.period == period}
+    return any(level in path and any(b in path[path.index(level) + 1:] for b in below)
+               for path in dimension.hierarchies.values())
+
+
 def _check_whole(cube: Cube, query: Query, calc: TimeCalc, role_name: str, period: str,
                  segments: tuple, semi: Measure | None = None, subtotal: bool = True) -> None:
     """Refuse a cut on the date role that keeps part of a subtotal row's member: the row's base
     value would cover that part, its window the whole member. For rows at the query's own
-    time level (`subtotal` False) only cuts on a finer calendar period are refused (a year row
-    cut on one month): whether a level without a period nests is not known. For a
+    time level (`subtotal` False) a cut on a level without a period passes when a hierarchy
+    puts it above the rows' level (fiscal_year over months), else is refused (iso_year). For a
     semi-additive measure (`semi`) at the query's own period, any such cut is refused: the
     row's balance would be taken at the last (first) day the cut keeps, its window's at the
     end (start) of the whole window."""
@@ -338,7 +347,8 @@ def _check_whole(cube: Cube, query: Query, calc: TimeCalc, role_name: str, perio
             continue
         if ref.level.period and (period, ref.level.period) in NESTS:
             continue
-        if not subtotal and semi is None and not ref.level.period:
+        if not subtotal and semi is None and not ref.level.period and _above(
+                ref.role.dimension, ref.level.name, period):
             continue
         whole = [lv for lv, spec in ref.role.dimension.levels.items()
                  if spec.period and (period, spec.period) in NESTS]

@@ -264,6 +264,8 @@ def _projection(src: _From, item: exp.Expression) -> tuple[Any, str | None]:
                     f"{src.yaml} (e.g. {{type: sum, column: ..., filter: {{channel.type: "
                     "digital}})")
     if any(_is_call(n, "MEASURE") for n in node.walk()):
+        for call in [n for n in node.walk() if _is_call(n, "MEASURE")]:
+            _measure_name(src, call)   # MEASURE(1), MEASURE('x'): its own clear error first
         formula = _as_formula(node)
         same = [m.name for m in cube.measures.values()
                 if m.type == "calculated" and m.formula is not None

@@ -35,8 +35,9 @@ base value would cover part of the year and its window all of it: the query is r
 (compile._check_whole), saying to cut on a level the subtotal nests in or drop the totals.
 Rows at the query's own time level are refused likewise when a cut is on a finer calendar
 level (year rows cut on date.month or date.day: the value would be the month's, the window
-found no year member inside the cut); a level without a period (fiscal_year) is not checked
-there, as whole months do nest in it.
+found no year member inside the cut), and when a cut is on a level without a period that no
+hierarchy puts above the rows' level: fiscal_year (fiscal: fiscal_year > fiscal_quarter >
+month) passes for months, iso_year (iso: iso_year > iso_week > day) does not.
 
 Semi-additive measures (a balance: the last or first value over the date role, summed over the
 other dimensions). A member's value is the sum of its cell's values on its last (first) day

@@ -29,6 +29,7 @@ from warehouse.quality.release import apply_releases
 from warehouse.resolve.outputs import TABLES as RESOLUTION_TABLES
 
 __all__ = ["begin", "run_core_gates", "run_staging_gates"]
+from warehouse.duck import table_exists
 from warehouse.quality.sql import Params
 from warehouse.quality.suite import Suite, check_tables, load_suites
 from warehouse.stage.schema import current_table
@@ -121,11 +122,6 @@ def gate_entity(con: duckdb.DuckDBPyConnection, suite: Suite, entity: Entity, lo
     return got, moved
 
 
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'core' "
-                            "AND table_name = ?", [table]).fetchone()[0])
-
-
 def _core_target(con, model: Model, table: str, load_id: str) -> Target:
     cols = {r[0] for r in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'core' AND table_name = ?",
@@ -156,7 +152,7 @@ def run_core_gates(con: duckdb.DuckDBPyConnection, home: Home, model: Model, loa
     params = Params(business_date, load_id)
     found: list[ExpectationResult] = []
     for suite in _suites(model, "core"):
-        if suite.table in RESOLUTION_TABLES and not _exists(con, suite.table):
+        if suite.table in RESOLUTION_TABLES and not table_exists(con, "core", suite.table):
             continue          # identity resolution has not run yet: nothing to check
         try:
             target = _core_target(con, model, suite.table, load_id)

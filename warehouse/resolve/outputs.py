@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import duckdb
 
+from warehouse.duck import table_exists
+
 # What identity resolution publishes (schema core); absent until a load has staged external
 # records, so their expectation suites are skipped until then.
 TABLES = ("identity_link", "dim_prospect", "customer_profile", "profile_lineage")
@@ -12,11 +14,8 @@ TABLES = ("identity_link", "dim_prospect", "customer_profile", "profile_lineage"
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows of each resolution table the snapshot holds; tables not made yet are left out."""
-    present = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'core' AND table_name IN "
-        "(SELECT unnest(?))", [list(TABLES)]).fetchall()}
     return {t: con.execute(f"SELECT count(*) FROM core.{t}").fetchone()[0]
-            for t in TABLES if t in present}
+            for t in TABLES if table_exists(con, "core", t)}
 
 
 def identity_link(con: duckdb.DuckDBPyConnection, parts: list[tuple[str, str, str]],
