@@ -362,10 +362,13 @@ def test_a_row_left_without_an_outcome_stops_the_load_naming_the_request_to_with
     message = str(err.value)
     assert f"release {request.id} of quarantine.source_rows could not be applied" in message
     assert "1 chosen row(s) ended without an outcome" in message
-    assert f"delete {path}" in message
+    assert f"crmwh quarantine withdraw {request.id}" in message and f"delete {path}" in message
     assert [r.status for r in all_requests(home)] == ["pending"]
     # Withdrawn as the message says, the next load runs and the row stays quarantined.
-    path.unlink()
+    out = crmwh("quarantine", "withdraw", request.id)
+    assert out.returncode == 0, out.stderr
+    assert f"release {request.id}" in out.stdout and "withdrawn" in out.stdout
+    assert [r.status for r in all_requests(home)] == ["withdrawn"]
     run_load(home, D2)
     assert source_rows(home) == [("L20250310-source_rows-1", "P4", None, None, None)]
 

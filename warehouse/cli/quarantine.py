@@ -116,6 +116,20 @@ def _print_rows(con, tables: list[str], load: str | None, typing: bool,
                 "released in"], out, title="Quarantined rows (release with --id)")
 
 
+@quarantine_app.command("withdraw")
+def withdraw_cmd(
+    request_id: Annotated[str, typer.Argument(help="Release request id, e.g. R20250311T...")],
+    home: HomeOpt = None,
+) -> None:
+    """Withdraw a release request: no later load applies it (after `crmwh rollback` past the
+    load that applied it, the rows stay quarantined)."""
+    from warehouse.quality.release import withdraw
+
+    req = withdraw(config.home(home), request_id)
+    console.print(f"release {req.id} ({req.table}: {req.describe()}) withdrawn; no later load "
+                  "applies it")
+
+
 @quarantine_app.command("release")
 def release_cmd(
     table_arg: Annotated[str | None, typer.Argument(

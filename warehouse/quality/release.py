@@ -8,7 +8,8 @@ new reason). The build marks them `released_in` inside the snapshot it builds, s
 - a build that fails takes its marks with it, and the request is applied by the next one;
 - a request already applied in the snapshot a build starts from is never applied again;
 - a request applied by a load that a rollback undid is applied again by the next build (the
-  request file's status is only a record: the base snapshot decides).
+  request file's status is only a record: the base snapshot decides), unless it was withdrawn
+  (`crmwh quarantine withdraw ID`), which is how a rollback takes a release back for good.
 That makes a release load exactly once in every line of snapshots.
 
 Rows the typing step quarantined (table `source_rows`) are released the same way; the build
@@ -31,6 +32,7 @@ from warehouse.contracts.sources import Source
 from warehouse.contracts.staging import StagingModel
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
+from warehouse.errors import UserError
 from warehouse.extract.run import BatchRecord
 from warehouse.quality import restage, retype
 from warehouse.quality.quarantine import quarantine_table, quarantined_tables
@@ -44,7 +46,7 @@ class Request:
     expectation: str | None = None
     ids: list[str] = field(default_factory=list)
     requested_at: str = ""
-    status: str = "pending"          # pending | applied | nothing to release
+    status: str = "pending"          # pending | applied | nothing to release | withdrawn
     applied_in: str | None = None
     load: str | None = None          # only rows quarantined by this load
     problem: str | None = None       # source_rows: text found in a problem or its reason
@@ -88,6 +90,20 @@ def new_request(home: Home, table: str, expectation: str | None, ids: list[str],
                   expectation=expectation, ids=list(ids),
                   requested_at=now.isoformat(timespec="seconds"), load=load, problem=problem,
                   entity=entity)
+    _save(home, req)
+    return req
+
+
+def withdraw(home: Home, request_id: str) -> Request:
+    """Stop a request: no later build applies it (a pending one never loads; one a rollback
+    undid stays undone). Rows it already released in a published snapshot stay released."""
+    found = [r for r in all_requests(home) if r.id == request_id]
+    if not found:
+        known = ", ".join(r.id for r in all_requests(home)) or "none"
+        raise UserError(f"no release request {request_id!r} under {requests_dir(home)} "
+                        f"(requests: {known})")
+    req = found[0]
+    req.status = "withdrawn"
     _save(home, req)
     return req
 

@@ -281,9 +281,9 @@ def _check_outcomes(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
         f"release {', '.join(reqs)} of quarantine.source_rows could not be applied: "
         f"{missing} chosen row(s) ended without an outcome, {twice} with more than one (a "
         f"fault in the warehouse, not in the data); nothing was published. The request stays "
-        f"pending and stops every load until it is withdrawn: there is no command for that, "
-        f"so delete {files} and run the load again (the rows stay quarantined; release them "
-        f"again later)")
+        f"pending and stops every load until it is withdrawn: `crmwh quarantine withdraw "
+        f"{reqs[0]}` (or delete {files}), then run the load again (the rows stay quarantined; "
+        f"release them again later)")
 
 
 def _try_typing(con: duckdb.DuckDBPyConnection, attempts: list[str], where: str,
