@@ -18,7 +18,7 @@ from warehouse.contracts.types import duckdb_type
 from warehouse.core.render import render
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
-from warehouse.duck import transaction
+from warehouse.duck import table_exists, transaction
 from warehouse.errors import LoadError
 from warehouse.stage.schema import current_table
 
@@ -56,10 +56,7 @@ def dimension_ddl(name: str, dim: Dimension) -> str:
 
 def create_dimension(con: duckdb.DuckDBPyConnection, name: str, dim: Dimension) -> None:
     """Create the table with its unknown member (-1) if it does not exist."""
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'core' AND table_name = ?",
-        [name]).fetchone()[0]
-    if exists:
+    if table_exists(con, "core", name):
         return
     con.execute(dimension_ddl(name, dim))
     values = ["-1"] + [

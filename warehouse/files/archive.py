@@ -37,9 +37,7 @@ def _archive(home: Home, snapshot_path: Path, snapshot_id: str, load_id: str,
              day: str) -> list[dict[str, Any]]:
     con = duck.connect(snapshot_path, read_only=True)
     try:
-        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
-                             "AND table_name = 'file_manifests'").fetchone()[0]
-        if not exists:
+        if not duck.table_exists(con, "meta", "file_manifests"):
             return []
         # This load's files, and earlier files that one of them superseded.
         rows = con.execute(

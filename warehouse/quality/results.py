@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.duck import table_exists
 from warehouse.quality.evaluate import ExpectationResult
 
 DDL = """
@@ -47,9 +48,7 @@ def store(con: duckdb.DuckDBPyConnection, load_id: str, results: list[Expectatio
 
 
 def has_results(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
-        "AND table_name = 'expectation_results'").fetchone()[0])
+    return table_exists(con, "meta", "expectation_results")
 
 
 def read(con: duckdb.DuckDBPyConnection, load_id: str) -> list[ExpectationResult]:

@@ -36,6 +36,7 @@ from warehouse.cube.agg.spec import Aggregate
 from warehouse.cube.model import CubeModel, Role
 from warehouse.cube.scope import table_expr
 from warehouse.duck import quote_ident as q
+from warehouse.duck import table_exists
 
 LOAD_ID = "_load_id"
 
@@ -278,9 +279,7 @@ def _full_reason(con: duckdb.DuckDBPyConnection, fact: str, layout: Layout, defi
     agg = layout.aggregate
     row = con.execute("SELECT definition FROM meta.aggregates WHERE cube = ? AND name = ?",
                       [agg.cube, agg.name]).fetchone()
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'agg' "
-                         "AND table_name = ?", [agg.table.split(".", 1)[1]]).fetchone()[0]
-    if not exists or row is None:
+    if not table_exists(con, "agg", agg.table.split(".", 1)[1]) or row is None:
         return "new aggregate table"
     if row[0] != definition:
         return "its definition changed"
@@ -301,8 +300,7 @@ def _stale_dimensions(con: duckdb.DuckDBPyConnection, layout: Layout,
                       load_id: str) -> tuple[list[Role], str]:
     """Roles whose dimension changed in place (this load) a column the aggregate keeps: their
     changed members' partitions must be rebuilt. Or a reason to build in full instead."""
-    has_meta = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
-                           "AND table_name = 'table_changes'").fetchone()[0]
+    has_meta = table_exists(con, "meta", "table_changes")
     if not layout.roles:
         return [], ""
     if not has_meta:

@@ -18,6 +18,7 @@ from warehouse.cube.agg.spec import Aggregate
 from warehouse.cube.measure_sql import components
 from warehouse.cube.model import Cube, CubeModel
 from warehouse.cube.source import FactSource, Needs, base_source
+from warehouse.duck import table_exists
 from warehouse.errors import UserError
 
 
@@ -183,9 +184,7 @@ def del_oldest(cache: dict, keep: int) -> None:
 
 def built_aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int]]:
     """Aggregate tables present in this database: table -> (definition hash, rows)."""
-    has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
-                      "AND table_name = 'aggregates'").fetchone()[0]
-    if not has:
+    if not table_exists(con, "meta", "aggregates"):
         return {}
     rows = con.execute(
         "SELECT m.table_name, m.definition, m.rows FROM meta.aggregates m "

@@ -11,7 +11,7 @@ from warehouse.cube.agg.build import BuildResult, build_aggregates
 from warehouse.cube.agg.layout import FACT, layout_of
 from warehouse.cube.agg.spec import load_aggregates
 from warehouse.cube.model import CUBES_DIR, CubeModel, load_cube_model
-from warehouse.duck import quote_ident
+from warehouse.duck import quote_ident, table_exists
 
 
 def refresh_aggregates(con: duckdb.DuckDBPyConnection, load_id: str,
@@ -60,7 +60,6 @@ def drop_undeclared(con: duckdb.DuckDBPyConnection, declared: set[str]) -> list[
     gone = sorted(t for t in tables if t not in declared)
     for table in gone:
         con.execute(f"DROP TABLE agg.{quote_ident(table.split('.', 1)[1])}")
-    if gone and con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
-                            "AND table_name = 'aggregates'").fetchone()[0]:
+    if gone and table_exists(con, "meta", "aggregates"):
         con.execute("DELETE FROM meta.aggregates WHERE list_contains(?, table_name)", [gone])
     return gone
