@@ -55,12 +55,11 @@ from warehouse.cube.scope import (
     subquery,
 )
 from warehouse.cube.source import FactSource, SourcePicker, base_source
-from warehouse.cube.timecalc import NESTS, defined, window_table
+from warehouse.cube.timecalc import NESTS, PERIODS, defined, window_table
 from warehouse.errors import UserError
 
 GROUPING_COLUMN = "grouping_id"
 TOP_TABLE = "__top"         # the kept cells of a top-N with subtotals of the visible ones
-PERIOD_ORDER = ["year", "quarter", "month", "week", "day"]     # a time level's: coarse to fine
 
 
 @dataclass
@@ -300,15 +299,11 @@ def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[in
     kind = calc.against if calc.kind in {"change", "change_pct"} else calc.kind
     plan: dict[str, list[tuple[int, ...]]] = {}
     for s in sets:
-        mine = None
-        for i in s:
-            ref = cube.level(names[i])
-            if (ref.role.name == role_name and ref.role.dimension.time is not None
-                    and ref.level.period and (mine is None or PERIOD_ORDER.index(
-                        ref.level.period) > PERIOD_ORDER.index(mine))):
-                mine = ref.level.period
-        if mine is None:
+        finest = _finest_period([ref for ref in (cube.level(names[i]) for i in s)
+                                 if ref.role.name == role_name])
+        if finest is None:
             continue
+        mine = finest[1]
         if mine != period:
             if not defined(kind, mine):
                 continue
@@ -388,18 +383,24 @@ def _check_reachable(cube: Cube, part: Part) -> None:
 
 def _time_level(cube: Cube, names: list[str], calc: TimeCalc) -> tuple[str, str]:
     """The date role and the granularity of a time calculation: its finest drilled level."""
-    best = None
-    for name in names:
-        ref = cube.level(name)
-        if calc.role and ref.role.name != cube.role(calc.role).name:
-            continue
-        if ref.role.dimension.time is None or not ref.level.period:
-            continue
-        if best is None or PERIOD_ORDER.index(ref.level.period) > PERIOD_ORDER.index(best[1]):
-            best = (ref.role.name, ref.level.period)
+    refs = [cube.level(name) for name in names]
+    best = _finest_period([ref for ref in refs
+                           if not calc.role or ref.role.name == cube.role(calc.role).name])
     if best is None:
         raise UserError(f"time calculation {calc.column}: drill down by a date level with a "
                         f"period (year, quarter, month, week or day), e.g. date.month")
+    return best
+
+
+def _finest_period(refs: list[LevelRef]) -> tuple[str, str] | None:
+    """(role, period) of the finest level with a period of a date role among `refs` (the first
+    of equals), or None."""
+    best = None
+    for ref in refs:
+        if ref.role.dimension.time is None or not ref.level.period:
+            continue
+        if best is None or PERIODS.index(ref.level.period) < PERIODS.index(best[1]):
+            best = (ref.role.name, ref.level.period)
     return best
 
 

@@ -94,9 +94,9 @@ def _period_end(period: str, day: exp.Expression) -> exp.Expression:
 
 
 TO_DATE_SPANS = {"ytd": "year", "qtd": "quarter", "mtd": "month"}
-_COARSER = ["day", "week", "month", "quarter", "year"]
+PERIODS = ["day", "week", "month", "quarter", "year"]     # fine to coarse
 # (row period, cut period): every member of the row period lies within one member of the cut's.
-NESTS = {("day", p) for p in _COARSER} | {(p, p) for p in _COARSER} | {
+NESTS = {("day", p) for p in PERIODS} | {(p, p) for p in PERIODS} | {
     ("month", "quarter"), ("month", "year"), ("quarter", "year")}
 
 
@@ -105,7 +105,7 @@ def defined(kind: str, period: str) -> bool:
     for a member of `period`: a to-date span must contain the period."""
     if kind in TO_DATE_SPANS:
         span = TO_DATE_SPANS[kind]
-        return period != "week" and _COARSER.index(period) <= _COARSER.index(span)
+        return period != "week" and PERIODS.index(period) <= PERIODS.index(span)
     return True
 
 

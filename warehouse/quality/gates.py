@@ -20,6 +20,7 @@ from warehouse.contracts.sources import Source
 from warehouse.contracts.staging import Entity
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
+from warehouse.duck import table_exists
 from warehouse.errors import ContractError, LoadError
 from warehouse.extract.run import BatchRecord
 from warehouse.quality import release, report, results, retype
@@ -29,7 +30,6 @@ from warehouse.quality.release import apply_releases
 from warehouse.resolve.outputs import TABLES as RESOLUTION_TABLES
 
 __all__ = ["begin", "run_core_gates", "run_staging_gates"]
-from warehouse.duck import table_exists
 from warehouse.quality.sql import Params
 from warehouse.quality.suite import Suite, check_tables, load_suites
 from warehouse.stage.schema import current_table
