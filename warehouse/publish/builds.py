@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 
 from warehouse import duck
+from warehouse.publish.fsutil import copy_file_parallel
 
 BUILD_SUFFIX = ".build.duckdb"
 # <id>.<pid>.build.duckdb, optionally followed by DuckDB's own .wal / .tmp siblings.
@@ -34,7 +34,7 @@ def parse_build_name(path: Path) -> tuple[Path, int] | None:
 def create_build_file(path: Path, base: Path | None) -> None:
     """A byte copy of the base snapshot, or a fresh database (DuckDB rejects a 0-byte file)."""
     if base is not None:
-        shutil.copyfile(base, path)
+        copy_file_parallel(base, path)
         _write_back_in_background(path)
     else:
         duck.connect(path).close()
