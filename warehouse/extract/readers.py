@@ -24,7 +24,7 @@ class SourceReader(Protocol):
     def columns(self, table: str) -> dict[str, str] | None: ...
     def relation(self, table: str, columns: list[str], watermark: str | None,
                  low: datetime | None, high: datetime | None) -> str: ...
-    def keys(self, table: str, key: list[str], target: str) -> int: ...
+    def keys(self, table: str, key: list[str]) -> str: ...
     def max_watermark(self, table: str, watermark: str) -> datetime | None: ...
     def close(self) -> None: ...
 
@@ -113,11 +113,9 @@ class ScannerReader:
             sql += " WHERE " + " AND ".join(where)
         return sql
 
-    def keys(self, table: str, key: list[str], target: str) -> int:
-        cols = ", ".join(q(c) for c in key)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {q(target)} AS "
-                         f"SELECT {cols} FROM {self._ref(table)}")
-        return self.con.execute(f"SELECT count(*) FROM {q(target)}").fetchone()[0]
+    def keys(self, table: str, key: list[str]) -> str:
+        """A SELECT of every key at the source, read when the statement using it runs."""
+        return f"SELECT {', '.join(q(c) for c in key)} FROM {self._ref(table)}"
 
     def max_watermark(self, table: str, watermark: str) -> datetime | None:
         value = self.con.execute(
@@ -130,6 +128,7 @@ class ScannerReader:
 
 
 LANDED = "_raw_sqlalchemy"
+LANDED_KEYS = "_source_keys"
 
 
 class SqlAlchemyReader:
@@ -197,9 +196,11 @@ class SqlAlchemyReader:
         self._land(statement, columns, LANDED)
         return f"SELECT * FROM {q(LANDED)}"
 
-    def keys(self, table: str, key: list[str], target: str) -> int:
+    def keys(self, table: str, key: list[str]) -> str:
+        """Every key at the source, landed through Arrow batches, as a SELECT."""
         t = self._table(table)
-        return self._land(self.sa.select(*[t.c[c] for c in key]), key, target)
+        self._land(self.sa.select(*[t.c[c] for c in key]), key, LANDED_KEYS)
+        return f"SELECT * FROM {q(LANDED_KEYS)}"
 
     def max_watermark(self, table: str, watermark: str) -> datetime | None:
         t = self._table(table)

@@ -88,13 +88,13 @@ def extract_table(con: duckdb.DuckDBPyConnection, reader: SourceReader, *, load_
         counts = stage_table(con, load_id=load_id, source=source, table=table,
                              entity_name=table.stage, entity=entity, relation=relation,
                              missing=missing)
+        if table.deletes.detect == "key_scan":
+            counts.deletes_detected += detect_hard_deletes(
+                con, load_id, source, table, table.stage, entity,
+                reader.keys(table.name, list(table.key)))
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise SourceUnavailableError(f"source {source.source!r} table {table.name!r}: read "
                                      f"failed: {first_line(exc)}") from exc
-    if table.deletes.detect == "key_scan":
-        reader.keys(table.name, list(table.key), "_source_keys")
-        counts.deletes_detected += detect_hard_deletes(con, load_id, source, table, table.stage,
-                                                       entity, "_source_keys")
     con.execute(
         "INSERT OR REPLACE INTO meta.watermarks VALUES (?, ?, ?, ?)",
         [source.source, table.name, high if table.mode == "incremental" else None, load_id],

@@ -158,7 +158,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source 
             replace=not empty)
     if table.mode == "full":
         counts.deletes_detected = _tombstone_missing(con, load_id, source, table, entity_name,
-                                                     entity_cols, key, "_candidates")
+                                                     entity_cols, key, "SELECT * FROM _candidates")
     con.execute(f"DROP {'VIEW' if empty else 'TABLE'} _changed; DROP VIEW _candidates; "
                 "DROP TABLE _typed")
     return counts
@@ -193,8 +193,9 @@ def _tombstone_missing(con: duckdb.DuckDBPyConnection, load_id: str, source: Sou
                        key: list[str], present: str, scope: str | None = None) -> int:
     """Rows current in the warehouse whose key the source no longer has become tombstones.
 
-    `scope` (SQL over the current table) narrows which rows may go: by default the rows of
-    this source table; a corrected file passes the rows of the file it supersedes."""
+    `present` is a SELECT of the key columns the source still has, typed as staged. `scope`
+    (SQL over the current table) narrows which rows may go: by default the rows of this
+    source table; a corrected file passes the rows of the file it supersedes."""
     keys = ", ".join(q(k) for k in key)
     scope = scope or f"_source = {lit(source.source)} AND _source_table = {lit(table.name)}"
     cols = ", ".join(f"cur.{q(c)}" for c in entity_cols)
@@ -202,7 +203,7 @@ def _tombstone_missing(con: duckdb.DuckDBPyConnection, load_id: str, source: Sou
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _gone_keys AS SELECT {keys} FROM "
         f"{current_table(entity_name)} WHERE NOT _deleted AND ({scope}) "
-        f"EXCEPT SELECT {keys} FROM {q(present)}"
+        f"EXCEPT SELECT {keys} FROM ({present})"
     )
     if con.execute("SELECT count(*) FROM _gone_keys").fetchone()[0] == 0:
         return 0                          # the usual night: nothing gone, no row read whole
@@ -223,16 +224,17 @@ def retire_rows(con: duckdb.DuckDBPyConnection, load_id: str, source: FileSource
                 scope: str) -> int:
     """Tombstone the current rows in `scope` whose key is not in the table `present`."""
     return _tombstone_missing(con, load_id, source, table, entity_name, list(entity.columns),
-                              list(entity.key), present, scope)
+                              list(entity.key), f"SELECT * FROM {q(present)}", scope)
 
 
 def detect_hard_deletes(con: duckdb.DuckDBPyConnection, load_id: str, source: Source,
                         table: SourceTable, entity_name: str, entity: Entity,
                         source_keys: str) -> int:
-    """key_scan: compare the source's full key list (temp table) with the current state."""
+    """key_scan: compare the source's full key list (`source_keys`, a SELECT of the source's
+    key columns) with the current state, typed and compared in one pass: the keys stream
+    from the source into the comparison instead of landing in a table first."""
     mapped = [table.mapping.get(k, q(k)) for k in entity.key]
     select = ", ".join(f"CAST({expr} AS {duckdb_type(entity.columns[k].type)}) AS {q(k)}"
                        for expr, k in zip(mapped, entity.key, strict=True))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _present AS SELECT {select} FROM {q(source_keys)}")
     return _tombstone_missing(con, load_id, source, table, entity_name, list(entity.columns),
-                              list(entity.key), "_present")
+                              list(entity.key), f"SELECT {select} FROM ({source_keys}) r")
