@@ -30,7 +30,12 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from warehouse.clean.compile import compile_family, ensure_reference_tables, repetitive_columns
+from warehouse.clean.compile import (
+    compile_family,
+    drop_reference_tables,
+    ensure_reference_tables,
+    repetitive_columns,
+)
 from warehouse.contracts.files import FileFamily, FileSource
 from warehouse.contracts.sources import Source, SourceTable
 from warehouse.contracts.staging import StagingModel
@@ -369,6 +374,7 @@ def _type_file_rows(con: duckdb.DuckDBPyConnection, staging: StagingModel, famil
     if ok:
         quarantine_conflicting_keys(con, family, file_name, compiled.raw_json_of_file)
     drop_raw(con)
+    drop_reference_tables(con, family)
     return ok
 
 
