@@ -91,7 +91,8 @@ def resolve(db: str, mode: str) -> dict:
     """Run resolution on a copy of the generated file; `mode` full or deterministic."""
     from warehouse import duck
     from warehouse.resolve import deterministic, features, resolve_identities
-    from warehouse.resolve.config import load_settings
+    from warehouse.resolve.config import load_settings, model_path
+    from warehouse.resolve.model import key_weights
     from warehouse.resolve.quality import measure
 
     copy = WORK / f"run-{mode}.duckdb"
@@ -108,7 +109,8 @@ def resolve(db: str, mode: str) -> dict:
         features.register_macros(con)
         features.external(con, "person", "ext_person", "bx")
         features.internal(con, "person", "bi")
-        deterministic.links(con, ent.deterministic, "bx", "bi", None, "bd")
+        weights = key_weights(model_path(ent), deterministic.key_columns(ent.deterministic))
+        deterministic.links(con, ent.deterministic, "bx", "bi", None, "bd", weights)
         con.execute("""CREATE TEMP TABLE bl AS SELECT x.record_id, 'person' AS entity_type,
                        d.customer_id, coalesce('C' || d.customer_id, x.record_id) AS cluster_id
                        FROM bx x LEFT JOIN bd d USING (unique_id)""")

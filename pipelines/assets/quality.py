@@ -42,6 +42,8 @@ def quality_check_results(result: LoadResult,
             severity=(AssetCheckSeverity.ERROR if any(r.blocks for r in failed)
                       else AssetCheckSeverity.WARN),
             metadata={"expectations": len(mine), "failed": [r.expectation for r in failed],
+                      # what each failure saw (a batch change names table, counts and bounds)
+                      "failures": {r.expectation: r.observed or "" for r in failed},
                       "quarantined_rows": sum(r.quarantined for r in mine),
                       # a table this load did not build (identity resolution not run yet)
                       "evaluated": bool(mine)})

@@ -80,7 +80,8 @@ def test_links_carry_rule_weight_and_the_current_customer_key(resolved):
         LEFT JOIN core.dim_customer d ON d.customer_key = l.customer_key
         WHERE l.customer_id IS NOT NULL
           AND (d.customer_id IS DISTINCT FROM l.customer_id OR NOT d.is_current
-               OR l.match_rule IS NULL OR l.match_probability IS NULL)""").fetchone()[0]
+               OR l.match_rule IS NULL OR l.match_probability IS NULL
+               OR l.match_weight IS NULL)""").fetchone()[0]
     assert bad == 0
     splink = con.execute("""
         SELECT count(*), count(match_weight), min(match_probability)

@@ -63,6 +63,16 @@ def ensure_reference_tables(con: duckdb.DuckDBPyConnection, family: FileFamily) 
                                 sorted(rule.rule.lookup(con).items()))
 
 
+def drop_reference_tables(con: duckdb.DuckDBPyConnection, family: FileFamily) -> None:
+    """Forget the lookup tables: they were read from the geography staged so far, and a
+    release re-types rows before this load stages today's (a new city must count for the
+    files the load then ingests)."""
+    for spec in family.columns.values():
+        for rule in spec.rules:
+            if rule.rule.lookup is not None:
+                con.execute(f"DROP TABLE IF EXISTS {reference_table(rule)}")
+
+
 def repetitive_columns(con: duckdb.DuckDBPyConnection, family: FileFamily,
                        min_rows: int = 10_000, max_share: float = 0.25) -> frozenset[str]:
     """Columns whose raw values repeat a lot (provinces, cities, birth dates): standardised once

@@ -8,6 +8,11 @@ the bundled list alone may still be missing from the geography dimension; the st
 report that (`province_is_known`). Variants: the official name (广东省), the short name (广东,
 广东省份), pinyin (guangdong) and English (Guangdong Province); cities likewise (深圳 / 深圳市 /
 shenzhen). Lookups compare a key with spaces removed and lower-cased.
+
+City codes (`city_code_aliases`) are the geography dimension's own key, city_id, and come from
+the staged geography only: a variant resolves to a canonical name as above, and that name to
+the city_id the CRM's geography gives it (the lowest, should two cities share a name). A city
+the dimension does not hold has no code, even if the bundled list knows its name.
 """
 
 from __future__ import annotations
@@ -101,3 +106,23 @@ def city_aliases(places: tuple[Place, ...] | None = None) -> dict[str, str]:
         for variant in _variants(city):
             aliases.setdefault(variant, city)
     return aliases
+
+
+def staged_city_ids(con: duckdb.DuckDBPyConnection | None) -> tuple[tuple[str, int], ...]:
+    """(city_name, city_id) of the staged geography, in city_id order (none before it is
+    staged)."""
+    if con is None or not table_exists(con, "staging", "current_geography"):
+        return ()
+    return tuple(con.execute(
+        "SELECT city_name, city_id FROM staging.current_geography WHERE NOT _deleted AND "
+        "city_name IS NOT NULL AND city_id IS NOT NULL ORDER BY city_id").fetchall())
+
+
+@lru_cache(maxsize=4)
+def city_code_aliases(places: tuple[Place, ...], staged: tuple[tuple[str, int], ...]
+                      ) -> dict[str, str]:
+    """Variant -> the geography dimension's city_id (as text) of the city it names."""
+    ids: dict[str, str] = {}
+    for name, city_id in staged:
+        ids.setdefault(name, str(city_id))
+    return {variant: ids[city] for variant, city in city_aliases(places).items() if city in ids}

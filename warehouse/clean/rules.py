@@ -16,7 +16,13 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from warehouse.clean.geo import city_aliases, province_aliases, reference
+from warehouse.clean.geo import (
+    city_aliases,
+    city_code_aliases,
+    province_aliases,
+    reference,
+    staged_city_ids,
+)
 from warehouse.duck import quote_literal as lit
 
 # Full-width ASCII (U+FF01..U+FF5E) and the ideographic space map to their half-width forms.
@@ -175,6 +181,12 @@ def city_name(x: str, _: Any = None) -> str:
     return _lookup(x, city_aliases())
 
 
+def city_code(x: str, _: Any = None) -> str:
+    """Codes come from the build's staged geography (the lookup table the ingest joins);
+    outside a build nothing is staged, so no city has one."""
+    return "NULL::VARCHAR"
+
+
 def map_(x: str, args: dict[str, str]) -> str:
     """A value map; values that already are a target pass unchanged, others fail."""
     table = {**{v: v for v in args.values()}, **args}
@@ -228,6 +240,9 @@ RULES: dict[str, Rule] = {
                           lookup=lambda con: province_aliases(reference(con))),
     "city_name": Rule(city_name, True, expects="a city known to the geography",
                       lookup=lambda con: city_aliases(reference(con))),
+    "city_code": Rule(city_code, True,
+                      expects="a city of the geography dimension (no city_id for it)",
+                      lookup=lambda con: city_code_aliases(reference(con), staged_city_ids(con))),
     "map": Rule(map_, True, _map_args, "a value in the map"),
 }
 # Rules that need arguments; the others are bare names.

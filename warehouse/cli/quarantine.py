@@ -186,8 +186,10 @@ def release_cmd(
         probe = Request(id="", table=table, expectation=expectation, ids=list(ids or []),
                         load=load, problem=problem, entity=entity)
         n = matching_rows(con, probe)
-        ragged = retype.ragged_selected(con, probe) if typing else 0
-        unknown = [i for i in probe.ids if not matching_rows(con, replace(probe, ids=[i]))]
+        ragged = retype.ragged_selected(con, probe) if typing else []
+        ragged_ids = {r.quarantine_id for r in ragged}
+        unknown = [i for i in probe.ids if i not in ragged_ids
+                   and not matching_rows(con, replace(probe, ids=[i]))]
     finally:
         con.close()
     if n and unknown:
@@ -199,23 +201,45 @@ def release_cmd(
         what = "".join(f" {word} {value!r}" for word, value in (
             ("that failed", expectation), ("with a problem containing", problem),
             ("of entity", entity), ("from load", load)) if value)
-        hint = (f"; {ragged} matching ragged row(s) cannot be re-typed (they have no fields): "
-                "land a corrected file instead" if ragged else "")
+        hint = f"; {ragged_note(ragged)}" if ragged else ""
         raise UserError(f"no unreleased quarantined rows of {table}{what}"
                         f"{' with those ids' if ids else ''}{hint}; see "
                         f"`crmwh quarantine list --rows --table {table}`")
-    req = new_request(h, table, expectation, list(ids or []), load=load, problem=problem,
-                      entity=entity)
+    req = new_request(h, table, expectation, [i for i in ids or [] if i not in ragged_ids],
+                      load=load, problem=problem, entity=entity)
     if typing:
         console.print(f"release {req.id}: {n} row(s) of quarantine.source_rows are re-typed "
                       "under the current contracts at the next load; rows that fit are staged "
                       "and gated again, the rest are quarantined again with the new reason")
         if ragged:
-            console.print(f"{ragged} ragged row(s) matching too are left out: they have no "
-                          "fields to re-type; land a corrected file instead")
+            console.print(f"left out: {ragged_note(ragged)}")
     else:
         console.print(f"release {req.id}: {n} row(s) of quarantine.{table} re-enter staging at "
                       "the next load and go through the gates again")
+
+
+def ragged_note(rows: list) -> str:
+    """What to do about ragged rows (retype.RaggedRow): they have no fields to re-type, so
+    the fix is the file itself, corrected and landed under the name that supersedes it."""
+    from itertools import groupby
+
+    from warehouse.files.landing import corrected_name
+
+    parts = []
+    for (source, file, fixed), group in groupby(rows, key=lambda r: (r.source, r.file,
+                                                                     r.corrected_by)):
+        numbers = [str(r.row) for r in group]
+        where = f"{file} row{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
+        if fixed:
+            parts.append(f"{where}: already corrected by {fixed}, nothing to do")
+        else:
+            parts.append(f"{where}: correct {'these lines' if len(numbers) > 1 else 'the line'} "
+                         f"and land the corrected file as {corrected_name(file)} in "
+                         f"landing/{source}/ (it supersedes {file}: its rows replace that "
+                         f"file's rows at the next load)")
+    return (f"{len(rows)} ragged row(s) cannot be released: a line with the wrong number of "
+            f"fields has no fields to re-type. {'; '.join(parts)}. They stay quarantined, "
+            f"counted as quarantined in their file's batch")
 
 
 def show_quality(con, load_id: str) -> None:

@@ -93,6 +93,18 @@ def version(name: str) -> int:
     return int(match["n"]) if match else 0
 
 
+def corrected_name(name: str) -> str:
+    """The name a correction of file `name` takes so that it supersedes it.
+
+    >>> corrected_name("people_20261124.csv"), corrected_name("people_20261124.v2.csv")
+    ('people_20261124.v2.csv', 'people_20261124.v3.csv')
+    """
+    plain = unversioned(name)
+    stem, dot, ext = plain.rpartition(".")
+    n = max(2, version(name) + 1)
+    return f"{stem}.v{n}.{ext}" if dot else f"{plain}.v{n}"
+
+
 def supersedes(new: str, old: str) -> bool:
     """Does file `new` correct file `old` (same stem, higher version)?"""
     return unversioned(new) == unversioned(old) and version(new) > version(old)

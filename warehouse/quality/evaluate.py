@@ -16,7 +16,7 @@ import duckdb
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.errors import ContractError
-from warehouse.quality import sql
+from warehouse.quality import batch_change, sql
 from warehouse.quality.suite import Expectation, Suite
 
 HITS = "_gate_hits"
@@ -59,6 +59,7 @@ class Target:
     keys: tuple[str, ...]
     rows_before: int | None = None
     rows_after: int | None = None
+    entity: str | None = None     # the staging entity (its batches are in meta.batches)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
@@ -129,6 +130,17 @@ def _table_value(con, e: Expectation, target: Target) -> Any:
     return Decimal(target.rows_after or 0) / Decimal(target.rows_before)
 
 
+def _batch_change(con, e: Expectation, target: Target, params: sql.Params) -> tuple[bool, str]:
+    """Each of this load's batches of the entity against its source table's previous batch."""
+    if target.entity is None:   # refused on load for core suites; a caller's mistake
+        raise ContractError(f"{e.type} needs a staging entity to find its batches")
+    found = batch_change.changes(con, target.entity, params.load_id,
+                                 bool(e.kwargs.get("include_incremental", False)))
+    failing = [c for c in found
+               if c.ratio is not None and not sql.in_bounds(c.ratio, e, params, con)]
+    return not failing, batch_change.summary(found, failing, e.kwargs)
+
+
 def evaluate(con: duckdb.DuckDBPyConnection, suite: Suite, target: Target,
              params: sql.Params) -> list[ExpectationResult]:
     """Run every expectation of `suite`; failing rows are left in the temp table HITS."""
@@ -164,6 +176,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, suite: Suite, target: Target,
             mostly = e.kwargs.get("mostly", 1) if e.type != "unexpected_rows_expectation" else 1
             r.success = n == 0 or (element_count > 0 and n / element_count <= 1 - mostly + 1e-12)
             r.observed = f"{n} of {element_count} rows unexpected"
+        elif e.type == batch_change.TYPE:
+            r.success, r.observed = _batch_change(con, e, target, params)
         else:
             value = _table_value(con, e, target)
             if e.type == "expect_table_row_count_change_to_be_between" and value is None:

@@ -53,7 +53,8 @@ def begin(con: duckdb.DuckDBPyConnection, home: Home, model: Model, load_id: str
 def _staging_target(entity: str, keys: tuple[str, ...], load_id: str) -> Target:
     table = current_table(entity)
     return Target(scope=f"SELECT * FROM {table} WHERE _batch_id = {lit(load_id)} AND NOT _deleted",
-                  universe=f"(SELECT * FROM {table} WHERE NOT _deleted)", keys=keys)
+                  universe=f"(SELECT * FROM {table} WHERE NOT _deleted)", keys=keys,
+                  entity=entity)
 
 
 def _move_counts(con: duckdb.DuckDBPyConnection, load_id: str, batches: list[BatchRecord],

@@ -41,11 +41,11 @@ def _result(r: ExpectationResult):
 
 def _register_project_types() -> None:
     """GX renders only registered types: declare the project's own (defining the class
-    registers it); evaluation stays in warehouse/quality/sql.py."""
+    registers it); evaluation stays in warehouse/quality (sql.py, batch_change.py)."""
     from great_expectations.expectations.expectation import BatchExpectation
     from great_expectations.expectations.registry import _registered_expectations
 
-    if "expect_table_row_count_change_to_be_between" in _registered_expectations:
+    if "expect_batch_row_count_change_to_be_between" in _registered_expectations:
         return
 
     class ExpectTableRowCountChangeToBeBetween(BatchExpectation):
@@ -59,7 +59,21 @@ def _register_project_types() -> None:
         def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
             raise NotImplementedError("evaluated by warehouse.quality, rendered by GX")
 
-    assert not ExpectTableRowCountChangeToBeBetween.is_abstract()
+    class ExpectBatchRowCountChangeToBeBetween(BatchExpectation):
+        """Rows read from each source table or file family by this load, divided by those
+        of its previous batch, lie between min_ratio and max_ratio."""
+
+        min_ratio: float | None = None
+        max_ratio: float | None = None
+        include_incremental: bool = False
+        metric_dependencies = ("table.row_count",)
+        success_keys = ("min_ratio", "max_ratio", "include_incremental")
+
+        def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+            raise NotImplementedError("evaluated by warehouse.quality, rendered by GX")
+
+    for cls in (ExpectTableRowCountChangeToBeBetween, ExpectBatchRowCountChangeToBeBetween):
+        assert not cls.is_abstract()
 
 
 def build(home: Home, load_id: str, results: list[ExpectationResult]) -> Path:

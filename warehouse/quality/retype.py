@@ -24,17 +24,23 @@ table 'source_rows.<entity>', keeps read = loaded + merged + quarantined.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
-from warehouse.clean.compile import compile_family, ensure_reference_tables, repetitive_columns
+from warehouse.clean.compile import (
+    compile_family,
+    drop_reference_tables,
+    ensure_reference_tables,
+    repetitive_columns,
+)
 from warehouse.contracts.files import FileFamily, FileSource
 from warehouse.contracts.sources import Source, SourceTable
 from warehouse.contracts.staging import StagingModel
 from warehouse.contracts.types import duckdb_type
-from warehouse.duck import first_line
+from warehouse.duck import first_line, table_exists
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.errors import LoadError
@@ -161,10 +167,33 @@ def selection(req: Request, alias: str = "x") -> str:
     return " AND ".join(parts)
 
 
-def ragged_selected(con: duckdb.DuckDBPyConnection, req: Request) -> int:
-    """Rows the request would take but cannot re-type (ragged rows), for the CLI to say so."""
+@dataclass(frozen=True)
+class RaggedRow:
+    """A ragged file row a request would take but cannot re-type, and where it went since."""
+
+    quarantine_id: str
+    source: str
+    file: str
+    row: int
+    corrected_by: str | None     # the file that superseded this one, if any
+
+
+def ragged_selected(con: duckdb.DuckDBPyConnection, req: Request) -> list[RaggedRow]:
+    """The ragged rows the request would select if they could be re-typed (for the CLI to
+    name them), with the corrected file that superseded theirs, if one was loaded."""
     cond = selection(req).replace(f"NOT {RAGGED.format(a='x')}", RAGGED.format(a="x"))
-    return con.execute(f"SELECT count(*) FROM {rows_sql(con)} x WHERE {cond}").fetchone()[0]
+    file = "json_extract_string(x.raw, '$._file')"
+    corrected = "NULL::VARCHAR"
+    join = ""
+    if table_exists(con, "meta", "file_manifests"):
+        corrected = "m.superseded_by"
+        join = (f"LEFT JOIN meta.file_manifests m ON m.source = x.source AND m.file_name = "
+                f"{file} AND m.status = 'superseded'")
+    rows = con.execute(
+        f"SELECT DISTINCT x.quarantine_id, x.source, {file}, TRY_CAST(json_extract_string("
+        f"x.raw, '$._file_row') AS BIGINT) AS r, {corrected} FROM {rows_sql(con)} x {join} "
+        f"WHERE {cond} ORDER BY 3, r").fetchall()
+    return [RaggedRow(*r) for r in rows]
 
 
 # ---------------------------------------------------------------- applying requests
@@ -345,6 +374,7 @@ def _type_file_rows(con: duckdb.DuckDBPyConnection, staging: StagingModel, famil
     if ok:
         quarantine_conflicting_keys(con, family, file_name, compiled.raw_json_of_file)
     drop_raw(con)
+    drop_reference_tables(con, family)
     return ok
 
 

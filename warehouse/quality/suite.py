@@ -56,7 +56,12 @@ TYPES: dict[str, TypeSpec] = {
     # Project type (a GX custom expectation in spirit): rows after this load compared with
     # rows before it, from meta.table_changes; a first load (nothing before) passes.
     "expect_table_row_count_change_to_be_between": TypeSpec((), ("min_ratio", "max_ratio"), False),
+    # Project type, staging suites only: each source table's (or file family's) rows read by
+    # this load compared with its previous batch, from meta.batches (quality/batch_change.py).
+    "expect_batch_row_count_change_to_be_between": TypeSpec(
+        (), ("min_ratio", "max_ratio", "include_incremental"), False),
 }
+STAGING_ONLY = {"expect_batch_row_count_change_to_be_between"}
 
 
 class Meta(BaseModel):
@@ -175,6 +180,12 @@ def _check_kwargs(where: str, type_: str, kwargs: dict[str, Any], meta: Meta) ->
     for key in ("column", "column_A", "column_B", "regex", "unexpected_rows_query"):
         if key in kwargs and not (isinstance(kwargs[key], str) and kwargs[key]):
             raise ContractError(f"{where}: {key} must be a non-empty string")
+    for key in ("min_ratio", "max_ratio"):
+        if key in kwargs and not (isinstance(kwargs[key], int | float)
+                                  and not isinstance(kwargs[key], bool) and kwargs[key] >= 0):
+            raise ContractError(f"{where}: {key} must be a number >= 0")
+    if "include_incremental" in kwargs and not isinstance(kwargs["include_incremental"], bool):
+        raise ContractError(f"{where}: include_incremental must be true or false")
     if "mostly" in kwargs and not (isinstance(kwargs["mostly"], int | float)
                                    and 0 <= kwargs["mostly"] <= 1):
         raise ContractError(f"{where}: mostly must be a number between 0 and 1")
@@ -211,6 +222,9 @@ def parse_suite(path: Path, data: Any) -> Suite:
         name = e.meta.name or default_name(e.type, e.kwargs)
         where = f"{path}: expectations[{i}] {name}"
         _check_kwargs(where, e.type, e.kwargs, e.meta)
+        if e.type in STAGING_ONLY and schema != "staging":
+            raise ContractError(f"{where}: {e.type} compares the batches of a staging entity; "
+                                "core suites use expect_table_row_count_change_to_be_between")
         if e.meta.on_fail == "quarantine" and schema != "staging":
             raise ContractError(f"{where}: on_fail quarantine is for staging suites; core "
                                 "suites report (a blocking failure stops publishing)")

@@ -13,7 +13,15 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.resolve import clusters, deterministic, features, link, outputs, probabilistic
+from warehouse.resolve import (
+    clusters,
+    deterministic,
+    features,
+    link,
+    model,
+    outputs,
+    probabilistic,
+)
 from warehouse.resolve import survivorship as surv
 from warehouse.resolve.config import (
     RESOLVE_DIR,
@@ -78,9 +86,10 @@ def _resolve(con: duckdb.DuckDBPyConnection, settings: ResolveSettings, rules: S
         ext, internal = f"rs_ext_{kind}", f"rs_int_{kind}"
         features.external(con, kind, ent.staged, ext)
         features.internal(con, kind, internal)
+        weights = model.key_weights(path, deterministic.key_columns(ent.deterministic))
         conflicts = deterministic.links(con, ent.deterministic, ext, internal,
                                         "rs_contacts" if kind == "company" else None,
-                                        f"rs_det_{kind}")
+                                        f"rs_det_{kind}", weights)
         cols = ", ".join(features.COLUMNS[kind])
         con.execute(f"CREATE OR REPLACE TEMP TABLE rs_sp_ext AS SELECT {cols} FROM {ext}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE rs_sp_int AS SELECT {cols} FROM {internal}")
@@ -88,7 +97,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, settings: ResolveSettings, rules: S
                                  "rs_pairs")
         link.decide(con, ext, f"rs_det_{kind}", "rs_pairs", ent.link_threshold, "rs_links")
         probabilistic.dedupe_pairs(con, path, "rs_sp_ext", ent.dedupe_threshold, "rs_dedupe")
-        clusters.edges(con, ext, "rs_dedupe", "rs_edges")
+        clusters.edges(con, ext, "rs_dedupe", "rs_edges", _edge_weights(path, kind))
         clusters.components(con, ext, "rs_edges", "rs_comps")
         clusters.assign(con, ext, "rs_links", "rs_edges", "rs_comps", kind, f"rs_assign_{kind}")
         counts[kind] = _count(con, f"rs_assign_{kind}", conflicts)
@@ -106,6 +115,12 @@ def _resolve(con: duckdb.DuckDBPyConnection, settings: ResolveSettings, rules: S
     total = sum(c["records"] for c in counts.values())
     return ResolveResult(f"{total} external records: {linked} linked to customers, "
                          f"{sum(c['prospects'] for c in counts.values())} prospects", counts)
+
+
+def _edge_weights(path: Path, kind: str) -> dict[str, float]:
+    """Exact-match weights of the keys that make duplicate edges (persons have no USCC)."""
+    return model.key_weights(path, [k for k in clusters.KEYS
+                                    if k in features.COLUMNS[kind]])
 
 
 def _count(con: duckdb.DuckDBPyConnection, assign: str, conflicts: int) -> dict[str, int]:

@@ -12,12 +12,19 @@ import duckdb
 MAX_ROUNDS = 100
 
 
-def edges(con: duckdb.DuckDBPyConnection, ext: str, dedupe: str, out: str) -> None:
-    """`out`(a, b, match_weight, match_probability): undirected edges, both directions."""
+KEYS = ("email", "phone_key", "uscc")
+
+
+def edges(con: duckdb.DuckDBPyConnection, ext: str, dedupe: str, out: str,
+          weights: dict[str, float]) -> None:
+    """`out`(a, b, match_weight, match_probability): undirected edges, both directions.
+    Records sharing a key are joined with that key's exact-match weight (`weights`, by
+    column; a key the model does not compare makes no edges)."""
     keyed = " UNION ALL ".join(
         f"SELECT unique_id AS a, min(unique_id) OVER (PARTITION BY {k}) AS b, "
-        f"NULL::DOUBLE AS w, 1.0::DOUBLE AS p FROM {ext} WHERE {k} IS NOT NULL"
-        for k in ("email", "phone_key", "uscc"))
+        f"{weights[k]!r}::DOUBLE AS w, 1.0::DOUBLE AS p FROM {ext} WHERE {k} IS NOT NULL"
+        for k in KEYS if k in weights) or ("SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b, "
+                                           "NULL::DOUBLE AS w, NULL::DOUBLE AS p WHERE false")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
         WITH e AS (

@@ -3,6 +3,9 @@ one customer has (e-mail, phone, unified social credit code, a contact's e-mail)
 
 Keys are tried in the configured order; the first that links a record wins, so a record whose
 e-mail and phone point at different customers follows its e-mail (and is counted as a conflict).
+Each link carries the weight of its key: the stored Splink model's weight for an exact match on
+that key (model.exact_match_weight), so no link is without a weight even when Splink never
+scored the pair.
 """
 
 from __future__ import annotations
@@ -18,10 +21,16 @@ KEY_SOURCES = {
 }
 
 
+def key_columns(keys: list[str]) -> list[str]:
+    """The external columns the keys compare (contact_email compares the record's e-mail)."""
+    return list(dict.fromkeys(KEY_SOURCES[k][0] for k in keys))
+
+
 def links(con: duckdb.DuckDBPyConnection, keys: list[str], ext: str, internal: str,
-          contacts: str | None, out: str) -> int:
-    """`out`(unique_id, customer_id, rule, conflict): one row per deterministically linked
-    record. Returns the number of records whose keys disagreed."""
+          contacts: str | None, out: str, weights: dict[str, float]) -> int:
+    """`out`(unique_id, customer_id, rule, match_weight, conflict): one row per
+    deterministically linked record; `weights` by external column (key_columns). Returns the
+    number of records whose keys disagreed."""
     parts = []
     for prio, key in enumerate(keys):
         col, rel = KEY_SOURCES[key]
@@ -29,20 +38,21 @@ def links(con: duckdb.DuckDBPyConnection, keys: list[str], ext: str, internal: s
             continue
         src = rel.format(internal=internal, contacts=contacts)
         parts.append(f"""
-            SELECT e.unique_id, u.customer_id, '{key}' AS rule, {prio} AS prio
+            SELECT e.unique_id, u.customer_id, '{key}' AS rule, {prio} AS prio,
+                   {weights[col]!r}::DOUBLE AS w
             FROM {ext} e JOIN (
                 SELECT k, any_value(customer_id) AS customer_id FROM ({src})
                 WHERE k IS NOT NULL GROUP BY k HAVING count(DISTINCT customer_id) = 1
             ) u ON u.k = e.{col}""")
     if not parts:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {out} (unique_id VARCHAR, customer_id BIGINT, "
-                    "rule VARCHAR, conflict BOOLEAN)")
+                    "rule VARCHAR, match_weight DOUBLE, conflict BOOLEAN)")
         return 0
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
         WITH c AS ({" UNION ALL ".join(parts)})
         SELECT unique_id, arg_min(customer_id, prio) AS customer_id, arg_min(rule, prio) AS rule,
-               count(DISTINCT customer_id) > 1 AS conflict
+               arg_min(w, prio) AS match_weight, count(DISTINCT customer_id) > 1 AS conflict
         FROM c GROUP BY unique_id
     """)
     return int(con.execute(f"SELECT count(*) FILTER (WHERE conflict) FROM {out}").fetchone()[0])

@@ -11,7 +11,9 @@ import duckdb
 def decide(con: duckdb.DuckDBPyConnection, ext: str, deterministic: str, pairs: str,
            threshold: float, out: str) -> None:
     """`out`(unique_id, customer_id, rule, match_weight, match_probability) per linked record.
-    A best candidate tied with another customer at the same weight is not linked."""
+    A best candidate tied with another customer at the same weight is not linked. A
+    deterministic link records Splink's weight of its pair where Splink scored it, else the
+    weight of its key (deterministic.links)."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
         WITH ranked AS (
@@ -24,7 +26,8 @@ def decide(con: duckdb.DuckDBPyConnection, ext: str, deterministic: str, pairs: 
         ), best AS (
             SELECT * FROM ranked WHERE rk = 1 AND tied = 1 AND match_probability >= {threshold}
         )
-        SELECT d.unique_id, d.customer_id, d.rule, p.match_weight,
+        SELECT d.unique_id, d.customer_id, d.rule, coalesce(p.match_weight, d.match_weight)
+                   AS match_weight,
                coalesce(p.match_probability, 1.0) AS match_probability
         FROM {deterministic} d
         LEFT JOIN {pairs} p ON p.ext_id = d.unique_id AND p.int_id = 'i:' || d.customer_id

@@ -7,6 +7,7 @@ The nightly run only predicts with the stored model; `crmwh resolve train` re-es
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+from warehouse.errors import ContractError
 from warehouse.resolve.config import EntitySettings
 
 # m probability of a comparison level that training never observed among matches
@@ -127,3 +129,23 @@ def rule_names(model: dict[str, Any]) -> list[str]:
     for rule in model.get("blocking_rules_to_generate_predictions", []):
         out.append(rule["blocking_rule"] if isinstance(rule, dict) else str(rule))
     return out
+
+
+def exact_match_weight(model: dict[str, Any], column: str, where: Path) -> float:
+    """Splink's partial match weight, log2(m/u), of an exact match on `column`: the evidence
+    the stored model gives two records agreeing on that key, recorded as the weight of a
+    deterministic link (or duplicate edge) Splink did not score itself."""
+    condition = f'"{column}_l" = "{column}_r"'
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if level.get("sql_condition") == condition and m and u:
+                return math.log2(m / u)
+    raise ContractError(f"{where}: the model has no trained exact-match level on {column!r}, "
+                        "so links on that key would have no weight; run `crmwh resolve train`")
+
+
+def key_weights(path: Path, columns: list[str]) -> dict[str, float]:
+    """The exact-match weight of each key column the stored model at `path` compares."""
+    model = load(path, "link_only")
+    return {c: exact_match_weight(model, c, path) for c in columns}

@@ -185,7 +185,10 @@ def _append(con: duckdb.DuckDBPyConnection, load_id: str, source: Source, table:
                         f"SELECT * FROM {current} {replaced}")
             con.execute(f"DELETE FROM {current} {replaced}")
             con.execute("DROP TABLE _replaced_rids")
-    con.execute(f"INSERT INTO {current} {select}")
+    # by name: a column added to an older snapshot's table sits after the meta columns
+    meta = ", ".join(("_batch_id", "_source", "_source_table", "_watermark", "_deleted",
+                      "_row_hash", "_file", "_file_row"))
+    con.execute(f"INSERT INTO {current} ({cols}, {meta}) {select}")
 
 
 def _tombstone_missing(con: duckdb.DuckDBPyConnection, load_id: str, source: Source | FileSource,

@@ -97,6 +97,9 @@ def schema_statements(staging: StagingModel) -> list[str]:
         for table in (current_table(name), superseded_table(name)):
             out += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {q(col)} "
                     f"{STAGING_META_COLUMNS[col]}" for col in FILE_LINEAGE_COLUMNS]
+            # a column the entity gained (e.g. ext_person.city_id) reaches older snapshots
+            out += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {col}"
+                    for col in entity_columns_sql(entity)]
         out.append(f"CREATE OR REPLACE VIEW {history_view(name)} AS "
                    f"SELECT * FROM {superseded_table(name)} UNION ALL "
                    f"SELECT * FROM {current_table(name)}")
