@@ -38,7 +38,12 @@ ENTITY = "ext_person"
 
 
 def _contract(encoding: str) -> FileSource:
-    spec = {**PEOPLE, "files": {"demographics": {**PEOPLE["files"]["demographics"],
+    """The test people contract with the shipped contract's city code (schemas/sources/
+    purchased_people.yaml maps each city to the geography's city_id as well as its name)."""
+    family = PEOPLE["files"]["demographics"]
+    columns = {**family["columns"],
+               "city_id": {"from": "城市", "clean": ["trim", "halfwidth", "city_code"]}}
+    spec = {**PEOPLE, "files": {"demographics": {**family, "columns": columns,
                                                  "encoding": encoding, "pattern": "people_*.csv",
                                                  "max_ragged_fraction": 0.01}}}
     return FileSource.model_validate(spec)
