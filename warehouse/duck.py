@@ -97,6 +97,24 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: list[str],
+                rows: list[tuple]) -> None:
+    """Append Python rows to `table` (SQL name) in one statement through an Arrow table:
+    executemany runs one INSERT a row (0.25 s for a few thousand city variants)."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
+    view = "_insert_rows_arrow"
+    con.register(view, data)
+    try:
+        cols = ", ".join(quote_ident(c) for c in columns)
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+    finally:
+        con.unregister(view)
+
+
 def quote_ident(name: str) -> str:
     """Quote an identifier for DuckDB (double quotes doubled inside)."""
     return '"' + name.replace('"', '""') + '"'

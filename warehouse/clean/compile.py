@@ -14,6 +14,7 @@ import duckdb
 
 from warehouse.clean.rules import RuleCall, lookup_key
 from warehouse.contracts.files import FileColumn, FileFamily
+from warehouse.duck import insert_rows
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 
@@ -59,8 +60,7 @@ def ensure_reference_tables(con: duckdb.DuckDBPyConnection, family: FileFamily) 
             table = reference_table(rule)
             con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (k VARCHAR PRIMARY KEY, v VARCHAR)")
             if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:
-                con.executemany(f"INSERT INTO {table} VALUES (?, ?)",
-                                sorted(rule.rule.lookup(con).items()))
+                insert_rows(con, table, ["k", "v"], sorted(rule.rule.lookup(con).items()))
 
 
 def drop_reference_tables(con: duckdb.DuckDBPyConnection, family: FileFamily) -> None:
