@@ -13,7 +13,7 @@ grouping, totals, time windows and top-N are evaluated by the rules in this file
   members like any other: they group together.
 * Sums, averages, minima and maxima of nothing are NULL, counts 0.
 * Semi-additive balances (last/first): within each answer cell, the rows of the cell's last
-  (first) day with data, summed.
+  (first) day with data (a value that is not NULL), summed.
 * Drill-across: each fact answered alone, matched on the level values (a full outer match);
   a fact without a row for a cell counts 0 and sums NULL there; formulas last.
 """
@@ -432,9 +432,12 @@ def max_of(rows, keys, m: Base) -> pd.Series:
 
 
 def balance_of(rows, keys, m: Base) -> pd.Series:
-    """Semi-additive: the sum over the rows of each cell's last (first) day."""
+    """Semi-additive: the sum over the rows of each cell's last (first) day with data, a day
+    with a value that is not NULL (LastNonEmpty: a day of NULLs only is no data); NULL when
+    no day of the cell has a value. Rows of the unknown date (no day) never count."""
     days = pd.to_datetime(rows["date.date"])
-    edge = _groups(days, keys).transform("max" if m.kind == "last" else "min")
+    with_value = days.where(rows[m.column].notna())
+    edge = _groups(with_value, keys).transform("max" if m.kind == "last" else "min")
     on_edge = days == edge
     return _groups(rows[m.column].where(on_edge), keys).sum(min_count=1)
 

@@ -95,11 +95,9 @@ CALCS = [TimeCalc("open_receivables", "last_year"),
          TimeCalc("opening_receivables", "ytd")]
 
 
-@pytest.fixture(scope="module")
-def semi_wh(mini_time_wh, cube_model):
-    """An in-memory copy of the mini time warehouse's core tables, its customer snapshot
-    replaced by SNAPSHOT."""
-    src = mini_time_wh.con
+def snapshot_copy(src, rows, cube_model) -> CubeEngine:
+    """An engine over an in-memory copy of `src`'s core tables, its customer snapshot replaced
+    by `rows` (as SNAPSHOT)."""
     con = duckdb.connect()
     con.execute("CREATE SCHEMA core")
     tables = [t for (t,) in src.execute(
@@ -116,10 +114,17 @@ def semi_wh(mini_time_wh, cube_model):
         "INSERT INTO core.fact_customer_day VALUES (?, ?, ?, ?, ?, ?, 'unknown', 'L-test')",
         [(int(d.strftime("%Y%m%d")) if d else -1, key, d, ids[key],
           Decimal(v) if v is not None else None, tickets)
-         for d, key, v, tickets in SNAPSHOT])
-    engine = CubeEngine(con, cube_model)
+         for d, key, v, tickets in rows])
+    return CubeEngine(con, cube_model)
+
+
+@pytest.fixture(scope="module")
+def semi_wh(mini_time_wh, cube_model):
+    """An in-memory copy of the mini time warehouse's core tables, its customer snapshot
+    replaced by SNAPSHOT."""
+    engine = snapshot_copy(mini_time_wh.con, SNAPSHOT, cube_model)
     yield engine
-    con.close()
+    engine.con.close()
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,8 @@ month) passes for months, iso_year (iso: iso_year > iso_week > day) does not.
 
 Semi-additive measures (a balance: the last or first value over the date role, summed over the
 other dimensions). A member's value is the sum of its cell's values on its last (first) day
-with data (component._pick_period_end); a time calculation is the same pick over its window:
+with data, a day with a value that is not NULL (component._pick_period_end; a day of NULL
+balances only is no data, as LastNonEmpty's empty cell); a time calculation is the same pick over its window:
 each such measure gets a window component of its own, summed per target cell and source day
 (the fact row's own day: the role's dimension joined again beside the window,
 scope.Scope.source_attr), keeping the window's last (first) day with data. Hence
