@@ -556,15 +556,28 @@ def answer(world: dict[str, pd.DataFrame], cube: str, measures: list[str], level
 
 # ---------------------------------------------------------------- time calculations
 
-_PERIOD_MONTHS = {"year": 12, "quarter": 3, "month": 1}
+_PERIOD_MONTHS = {"year": 12, "quarter": 3, "month": 1, "fiscal_year": 12, "fiscal_quarter": 3}
+FISCAL_START = 4            # fiscal years start on 1 April, named after the year they end in
+TIME_LEVELS = tuple(f"date.{p}" for p in _PERIOD_MONTHS)
+
+
+def _offset(period: str) -> int:
+    """Months a period's members start after January (fiscal: April)."""
+    return FISCAL_START - 1 if period.startswith("fiscal_") else 0
 
 
 def member_index(period: str, value: Any) -> int | None:
-    """A year, quarter or month member as a running index; None for the unknown date."""
+    """A member as a running index (its first month is index * its months + its offset);
+    None for the unknown date."""
     if value is None or value == "Unknown":
         return None
     if period == "year":
         return int(value)
+    if period == "fiscal_year":
+        return int(value) - 1                               # FY2025 starts in April 2024
+    if period == "fiscal_quarter":                          # "FY2025-Q1"
+        fiscal_year, quarter = str(value)[2:].split("-Q")
+        return (int(fiscal_year) - 1) * 4 + int(quarter) - 1
     year, part = str(value).split("-")
     return int(year) * 4 + int(part[1:]) - 1 if period == "quarter" \
         else int(year) * 12 + int(part) - 1
@@ -572,22 +585,32 @@ def member_index(period: str, value: Any) -> int | None:
 
 def member_days(period: str, index: int) -> tuple[date, date]:
     """First and last day of member `index` of `period`."""
-    first = index * _PERIOD_MONTHS[period]                  # months since year 0
+    first = index * _PERIOD_MONTHS[period] + _offset(period)      # months since year 0
     after = first + _PERIOD_MONTHS[period]
     return (date(first // 12, first % 12 + 1, 1),
             date(after // 12, after % 12 + 1, 1) - timedelta(days=1))
 
 
-def window(kind: str, n: int, period: str, index: int) -> tuple[date, date] | None:
-    """The days a calculation of a member sums; None where it has no value (to-date spans
-    coarser than the member: quarter-to-date of a year)."""
-    end = member_days(period, index)[1]
+def span_of(kind: str, levels: list[str], hierarchy: str | None = None) -> str:
+    """The period a to-date kind runs within: fiscal when `hierarchy` is "fiscal", or without
+    one when the query drills by a fiscal level; the calendar's otherwise."""
+    grain = {"ytd": "year", "qtd": "quarter", "mtd": "month"}[kind]
+    fiscal = hierarchy == "fiscal" or (hierarchy is None and any(
+        lv in ("date.fiscal_year", "date.fiscal_quarter") for lv in levels))
+    return f"fiscal_{grain}" if fiscal and grain != "month" else grain
+
+
+def window(kind: str, n: int, period: str, index: int, span: str | None = None
+           ) -> tuple[date, date] | None:
+    """The days a calculation of a member sums; None where it has no value (a to-date span
+    that does not hold the whole member: quarter-to-date of a year, calendar YTD of a fiscal
+    year)."""
+    start, end = member_days(period, index)
     if kind in ("ytd", "qtd", "mtd"):
-        span = {"ytd": "year", "qtd": "quarter", "mtd": "month"}[kind]
-        if _PERIOD_MONTHS[span] < _PERIOD_MONTHS[period]:
-            return None
+        span = span or {"ytd": "year", "qtd": "quarter", "mtd": "month"}[kind]
         months = end.year * 12 + end.month - 1
-        return member_days(span, months // _PERIOD_MONTHS[span])[0], end
+        first = member_days(span, (months - _offset(span)) // _PERIOD_MONTHS[span])[0]
+        return None if first > start else (first, end)
     if kind == "last_year":
         return member_days(period, index - 12 // _PERIOD_MONTHS[period])
     if kind == "previous":
@@ -599,9 +622,10 @@ def window(kind: str, n: int, period: str, index: int) -> tuple[date, date] | No
 
 def time_answer(world, cube: str, measures: list[str], levels: list[str], cuts, calcs,
                 totals: str = "none") -> dict[tuple, tuple]:
-    """answer() with one more value per calculation (kind, n[, "change"]): the measure over
-    the window of the row's own time member, the member of the finest date level (year,
-    quarter or month) its grouping set keeps. The window holds every fact of its days that
+    """answer() with one more value per calculation (kind, n, measure[, hierarchy]): the
+    measure over the window of the row's own time member, the member of the finest date level
+    (year, quarter, month, fiscal year or quarter; the first of equals) its grouping set keeps;
+    to-date spans as span_of says. The window holds every fact of its days that
     matches the row's other levels and the cuts on other dimensions (a cut on a date level
     selects the members shown, not the days a window reads). NULL for a row keeping no date
     level; the unknown date is a member whose window holds no day (a count of it is 0)."""
@@ -614,18 +638,21 @@ def time_answer(world, cube: str, measures: list[str], levels: list[str], cuts, 
     out = {}
     for key, values in plain.items():
         s = by_gid[key[-1]] if totals != "none" else tuple(range(n))
-        timed = [i for i in s if levels[i] in ("date.year", "date.quarter", "date.month")]
+        timed = [i for i in s if levels[i] in TIME_LEVELS]
         finest = max(timed, key=lambda i: -_PERIOD_MONTHS[levels[i][5:]], default=None)
         extra = []
-        for kind, k, measure in calcs:
+        for kind, k, measure, *hierarchy in calcs:
             if finest is None:
                 extra.append(None)
                 continue
             period = levels[finest][5:]
             index = member_index(period, key[finest])
-            days = None if index is None else window(kind if kind != "change" else "previous",
-                                                     k, period, index)
-            if index is not None and days is None:
+            span = span_of(kind, levels, *hierarchy) if kind in ("ytd", "qtd", "mtd") else None
+            # Whether a window is defined does not depend on the member: the unknown date's
+            # quarter-to-date of a year is undefined (NULL) too, not an empty window (0).
+            days = window(kind if kind != "change" else "previous", k, period,
+                          2024 * 12 // _PERIOD_MONTHS[period] if index is None else index, span)
+            if days is None:
                 extra.append(None)
                 continue
             rows = {}

@@ -55,7 +55,7 @@ from warehouse.cube.scope import (
     subquery,
 )
 from warehouse.cube.source import FactSource, SourcePicker, base_source
-from warehouse.cube.timecalc import NESTS, PERIODS, defined, window_table
+from warehouse.cube.timecalc import GRAIN, defined, nests, to_date_span, window_table
 from warehouse.errors import UserError
 
 GROUPING_COLUMN = "grouping_id"
@@ -244,10 +244,11 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
     for calc in query.time:
         own = measure_sql.base_measures(cube, [calc.measure])
         role_name, period = _time_level(cube, names, calc)
+        span = _span(cube, names, calc, role_name)
         for m in own:
             if m.semi_additive:   # its refusal first: it says more than the general one
                 _check_whole(cube, query, calc, role_name, period, segments, semi=m)
-        plan = _window_plan(cube, query, names, sets, calc, role_name, period, segments)
+        plan = _window_plan(cube, query, names, sets, calc, role_name, period, span, segments)
         coarser = [p for p, _sets in plan if p != period]
         if restricted and coarser:
             raise UserError(
@@ -271,7 +272,7 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
                     f"{ms[0].over.name!r})")
             parts = []
             for row_period, row_sets in plan:
-                window = window_table(role.dimension, calc, row_period)
+                window = window_table(role.dimension, calc, row_period, span)
                 part = Part(member, names, row_sets, ms, query.cuts, segments,
                             replaced={role.name: window}, semi=ms[0] if semi else None,
                             kept=TOP_TABLE if restricted else None)
@@ -284,8 +285,8 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
 
 
 def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[int, ...]] | None,
-                 calc: TimeCalc, role_name: str, period: str, segments: tuple
-                 ) -> list[tuple[str, list[tuple[int, ...]] | None]]:
+                 calc: TimeCalc, role_name: str, period: str, span: str | None,
+                 segments: tuple) -> list[tuple[str, list[tuple[int, ...]] | None]]:
     """The windows a time calculation needs: (period, the grouping sets evaluated at it).
 
     Without totals, one window at the query's time level. With totals, each grouping set is
@@ -297,6 +298,7 @@ def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[in
     if sets is None:
         return [(period, None)]
     kind = calc.against if calc.kind in {"change", "change_pct"} else calc.kind
+    dim = cube.role(role_name).dimension
     plan: dict[str, list[tuple[int, ...]]] = {}
     for s in sets:
         finest = _finest_period([ref for ref in (cube.level(names[i]) for i in s)
@@ -305,7 +307,7 @@ def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[in
             continue
         mine = finest[1]
         if mine != period:
-            if not defined(kind, mine):
+            if not defined(dim, kind, mine, span):
                 continue
             _check_whole(cube, query, calc, role_name, mine, segments)
         plan.setdefault(mine, []).append(s)
@@ -340,13 +342,14 @@ def _check_whole(cube: Cube, query: Query, calc: TimeCalc, role_name: str, perio
     for ref in refs:
         if ref.role.name != role_name:
             continue
-        if ref.level.period and (period, ref.level.period) in NESTS:
+        dim = ref.role.dimension
+        if ref.level.period and nests(dim, period, ref.level.period):
             continue
         if not subtotal and semi is None and not ref.level.period and _above(
                 ref.role.dimension, ref.level.name, period):
             continue
-        whole = [lv for lv, spec in ref.role.dimension.levels.items()
-                 if spec.period and (period, spec.period) in NESTS]
+        whole = [lv for lv, spec in dim.levels.items()
+                 if spec.period and nests(dim, period, spec.period)]
         if semi is not None:
             raise UserError(
                 f"time calculation {calc.column} of the semi-additive measure {semi.name}: a "
@@ -388,8 +391,17 @@ def _time_level(cube: Cube, names: list[str], calc: TimeCalc) -> tuple[str, str]
                            if not calc.role or ref.role.name == cube.role(calc.role).name])
     if best is None:
         raise UserError(f"time calculation {calc.column}: drill down by a date level with a "
-                        f"period (year, quarter, month, week or day), e.g. date.month")
+                        f"period (year, quarter, month, week, day, fiscal_year or "
+                        f"fiscal_quarter), e.g. date.month")
     return best
+
+
+def _span(cube: Cube, names: list[str], calc: TimeCalc, role_name: str) -> str | None:
+    """The period a to-date calculation runs within: calendar or fiscal (timecalc.to_date_span)
+    after the query's levels of the role."""
+    drilled = [ref.level.period for ref in (cube.level(name) for name in names)
+               if ref.role.name == role_name and ref.level.period]
+    return to_date_span(cube.role(role_name).dimension, calc.kind, calc.hierarchy, drilled)
 
 
 def _finest_period(refs: list[LevelRef]) -> tuple[str, str] | None:
@@ -399,7 +411,7 @@ def _finest_period(refs: list[LevelRef]) -> tuple[str, str] | None:
     for ref in refs:
         if ref.role.dimension.time is None or not ref.level.period:
             continue
-        if best is None or PERIODS.index(ref.level.period) < PERIODS.index(best[1]):
+        if best is None or GRAIN[ref.level.period] < GRAIN[best[1]]:
             best = (ref.role.name, ref.level.period)
     return best
 

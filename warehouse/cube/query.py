@@ -98,6 +98,11 @@ class TimeCalc:
     ytd/qtd/mtd: to date within the year/quarter/month; last_year: same period a year before;
     previous: the period before; rolling: the last `n` periods; change / change_pct: against
     the previous period (or `against="last_year"`). `name` defaults to measure_kind.
+
+    Periods follow the query's date level: by fiscal_year or fiscal_quarter, last_year,
+    previous and rolling are fiscal years and quarters. ytd/qtd run within the calendar year
+    (quarter) unless the query drills by a fiscal level, or `hierarchy` names the date
+    hierarchy whose year (quarter) to use ("fiscal": fiscal YTD of months drilled alone).
     """
 
     measure: str
@@ -106,6 +111,7 @@ class TimeCalc:
     role: str | None = None
     against: Literal["previous", "last_year"] = "previous"
     name: str | None = None
+    hierarchy: str | None = None
 
     @property
     def column(self) -> str:
