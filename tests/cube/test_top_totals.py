@@ -250,3 +250,29 @@ def test_drill_across_visible_subtotals_restrict_every_fact_to_the_kept_cells(de
         want[key] = tuple(values[m] for m in measures)
     assert_same(got, want)
     assert any(k[2] == 0 and v[2] is None for k, v in got.items()) or len(kept) > 2
+
+
+@pytest.mark.parametrize(("levels", "within", "totals"), [
+    (["customer.region", "customer.province", "product.category"], ("customer.region",),
+     "rollup"),
+    (["customer.region", "product.category"], (), "rollup"),
+])
+def test_all_subtotals_show_only_parents_with_a_kept_row(demo_wh, sales_rows, levels, within,
+                                                         totals):
+    """TopN(subtotals="all") as MDX's TopCount within parent with VisualTotals off: a parent
+    row (a subtotal over all its members) is shown when at least one of its kept rows is;
+    a parent whose members were all cut away is not (found in review: those were shown, a
+    total over members none of which is in the answer). The grand total always is."""
+    top = TopN(2, "revenue", within=within, subtotals="all")
+    measures = ["revenue", "customers"]
+    got = engine_answer(demo_wh, measures, levels, top, totals=totals)
+    positions = [levels.index(w) for w in within]
+    want = top_answer(sales_rows, measures, levels, [], [], totals, 2, "revenue", positions,
+                      "all", LEVELS)
+    assert_same(got, want)
+    # The trap: a parent with facts but no kept row under it.
+    everything = answer(sales_rows, measures, levels, [], [], totals, LEVELS)
+    hidden = set(everything) - set(got)
+    n = len(levels)
+    assert any(k[-1] not in (0, (1 << n) - 1) for k in hidden), "no parent was cut away"
+    assert (None,) * n + ((1 << n) - 1,) in got

@@ -25,9 +25,13 @@ totals, a subtotal row adds up either
     levels in the drilldown (a fact counts for every member above its own), and a time
     calculation whose subtotal rows would be at a coarser period than the detail (a year
     subtotal of month cells);
-  * all members (TopN.subtotals = "all"): the query with totals as usual, then QUALIFY keeps
-    rows of grouping sets that lack a ranked level (subtotals, untouched) and the n best of the
-    others within their parent (partitioned by the GROUPING bits and the within levels).
+  * all members (TopN.subtotals = "all"): the query with totals as usual, its rows ranked
+    in a CTE (__ranked): the rows of grouping sets with every ranked level keep the n best
+    within their parent (partitioned by the GROUPING bits and the within levels); a row of
+    another set (a subtotal over all its members, untouched) is kept when a kept row lies
+    under it (groups by its levels, with its members): MDX's TopCount within parent with
+    VisualTotals off shows a parent's total only for parents with a visible member. The
+    grand total is always kept.
 Limit and offset page the rows after that, subtotals included, in the answer's order.
 """
 
@@ -53,6 +57,7 @@ from warehouse.cube.scope import (
     join,
     select_from,
     subquery,
+    table_expr,
 )
 from warehouse.cube.source import FactSource, SourcePicker, base_source
 from warehouse.cube.timecalc import GRAIN, defined, nests, to_date_span, window_table
@@ -60,6 +65,7 @@ from warehouse.errors import UserError
 
 GROUPING_COLUMN = "grouping_id"
 TOP_TABLE = "__top"         # the kept cells of a top-N with subtotals of the visible ones
+RANKED_TABLE = "__ranked"   # the answer's rows ranked, for a top-N with subtotals of all
 
 
 @dataclass
@@ -599,7 +605,7 @@ def _assemble(cube: Cube, query: Query, names: list[str], levels, sets, measures
                        GROUPING_COLUMN)
     outer = select_from(outer_cols, inner, "q")
     if query.top is not None:
-        _top(outer, query, names, sets, within)
+        outer = _top(outer, inner, query, names, sets, within)
 
     def level_keys(i: int) -> list[exp.Expression]:
         return [col(f"__order{i}", "q"), col(names[i], "q")]
@@ -671,11 +677,12 @@ def _order(cube: Cube, query: Query, names: list[str],
     return out
 
 
-def _top(outer: exp.Select, query: Query, names: list[str], sets, within: list[str]) -> None:
-    """QUALIFY the n best rows by the top-N column within each parent (see the docstring)."""
+def _top(outer: exp.Select, inner: exp.Select, query: Query, names: list[str], sets,
+         within: list[str]) -> exp.Select:
+    """Keep the n best rows by the top-N column within each parent (see the docstring)."""
     top = query.top
     if sets is not None and top.subtotals == "visible":
-        return          # the components read the kept cells' facts only (TOP_TABLE)
+        return outer    # the components read the kept cells' facts only (TOP_TABLE)
     gbits = [col(f"__g{i}", "q") for i in range(len(names))] if sets is not None else []
     window = exp.Window(
         this=exp.RowNumber(),
@@ -683,11 +690,46 @@ def _top(outer: exp.Select, query: Query, names: list[str], sets, within: list[s
         order=exp.Order(expressions=[
             exp.Ordered(this=col(top.by, "q"), desc=top.descending, nulls_first=False)]
             + [exp.Ordered(this=col(n, "q")) for n in names]))
-    keep: exp.Expression = exp.LTE(this=window, expression=exp.Literal.number(int(top.n)))
     ranked = [i for i, name in enumerate(names) if name not in within]
-    if sets is not None and ranked:
-        # Rows of a set lacking a ranked level are totals over all the members: all kept.
-        total = any_of([exp.EQ(this=gbits[i].copy(), expression=exp.Literal.number(1))
-                        for i in ranked])
-        keep = exp.Or(this=exp.Paren(this=total), expression=keep)
-    outer.set("qualify", exp.Qualify(this=keep))
+    if sets is None or not ranked:
+        outer.set("qualify", exp.Qualify(this=exp.LTE(
+            this=window, expression=exp.Literal.number(int(top.n)))))
+        return outer
+    return _top_with_parents(outer, inner, names, window, ranked, int(top.n))
+
+
+def _top_with_parents(outer: exp.Select, inner: exp.Select, names: list[str],
+                      window: exp.Window, ranked: list[int], n: int) -> exp.Select:
+    """Top-N with subtotals over all members: the rows grouping by every ranked level are
+    ranked (ROW_NUMBER as __rank in the CTE __ranked); a subtotal row is kept when one of the
+    kept rows lies under it (it groups by the subtotal's levels, with the same members), as
+    MDX shows a parent of TopCount's members with VisualTotals off: a parent whose members
+    were all cut away is not shown. The grand total is always kept, as without top-N."""
+    def ranked_row(table: str) -> exp.Expression:
+        return all_of([exp.EQ(this=col(f"__g{i}", table), expression=exp.Literal.number(0))
+                       for i in ranked])
+
+    def kept(table: str) -> exp.Expression:
+        return exp.and_(ranked_row(table), exp.LTE(this=col("__rank", table),
+                                                    expression=exp.Literal.number(n)))
+
+    under = all_of([exp.or_(
+        exp.EQ(this=col(f"__g{i}", "q"), expression=exp.Literal.number(1)),
+        exp.and_(exp.EQ(this=col(f"__g{i}", "c"), expression=exp.Literal.number(0)),
+                 exp.NullSafeEQ(this=col(name, "c"), expression=col(name, "q"))))
+        for i, name in enumerate(names)])
+    below = exp.Exists(this=exp.Select(
+        expressions=[exp.Literal.number(1)], from_=exp.From(this=table_expr(RANKED_TABLE, "c")),
+        where=exp.Where(this=exp.and_(kept("c"), under))))
+    grand = all_of([exp.EQ(this=col(f"__g{i}", "q"), expression=exp.Literal.number(1))
+                    for i in range(len(names))])
+    keep = exp.or_(kept("q"), exp.and_(exp.Not(this=exp.Paren(this=ranked_row("q"))),
+                                       exp.or_(grand, below)))
+    ranking = select_from([exp.Column(this=exp.Star(), table=ident("q")),
+                           alias(window, "__rank")], inner, "q")
+    tree = exp.Select(expressions=outer.expressions,
+                      from_=exp.From(this=table_expr(RANKED_TABLE, "q")),
+                      where=exp.Where(this=keep))
+    tree.set("with_", exp.With(expressions=[exp.CTE(
+        this=ranking, alias=exp.TableAlias(this=ident(RANKED_TABLE)))]))
+    return tree

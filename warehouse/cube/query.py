@@ -77,7 +77,10 @@ class TopN:
         ratio, a time calculation the kept cells' window.
       * "all" ("include filtered items in totals"): the parent's total over all its members,
         as the query without top-N gives it; only rows that group by every ranked level are
-        ranked (each within its parent's levels that the row keeps).
+        ranked (each within its parent's levels that the row keeps). A subtotal row is shown
+        only when at least one kept row lies under it (MDX TopCount within parent with
+        VisualTotals off): a parent whose members were all cut away is not shown; the grand
+        total always is.
     """
 
     n: int
