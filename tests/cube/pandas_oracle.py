@@ -700,12 +700,14 @@ def rank_value(value: Any) -> Any:
 
 
 def top_n(plain: dict[tuple, tuple], n_levels: int, measure_at: int, n: int,
-          descending: bool = True) -> dict[tuple, tuple]:
-    """Keep each parent's (all levels but the last) n best rows by the measure, NULLs last;
-    ties broken by the level values, ascending, NULLs last."""
+          descending: bool = True, within: list[int] | None = None) -> dict[tuple, tuple]:
+    """Keep each parent's (the values at the `within` positions; default all levels but the
+    last) n best rows by the measure, NULLs last; ties broken by the level values, ascending,
+    NULLs last."""
+    within = list(range(n_levels - 1)) if within is None else within
     parents: dict[tuple, list[tuple]] = {}
     for key in plain:
-        parents.setdefault(tuple(null_last(v) for v in key[:n_levels - 1]), []).append(key)
+        parents.setdefault(tuple(null_last(key[i]) for i in within), []).append(key)
     out = {}
     for keys in parents.values():
         def order(key):
@@ -714,6 +716,56 @@ def top_n(plain: dict[tuple, tuple], n_levels: int, measure_at: int, n: int,
                     tuple(null_last(x) for x in key))
         for key in sorted(keys, key=order)[:n]:
             out[key] = plain[key]
+    return out
+
+
+def top_answer(world, cube: str, measures: list[str], levels: list[str], cuts, segments,
+               totals: str, top) -> dict[tuple, tuple]:
+    """A top-N query's answer (top: query.TopN, `by` one of `measures`), from answer() alone.
+
+    Without totals, the n best detail cells per parent. With totals, subtotals "visible": the
+    query over the facts of the kept detail cells only (each fact's rows whose cell is kept);
+    "all": the query over all facts, the rows grouping by every ranked level (not in `within`)
+    ranked per grouping set and parent, and a subtotal row kept when a kept row groups by its
+    levels with its members under it; the grand total always."""
+    n = len(levels)
+    within = list(range(n - 1)) if top.within is None else [levels.index(w)
+                                                            for w in top.within]
+    at = measures.index(top.by)
+    if totals == "none" or top.subtotals == "visible":
+        detail = answer(world, cube, measures, levels, cuts, segments)
+        kept = top_n(detail, n, at, top.n, top.descending, within)
+        if totals == "none":
+            return kept
+        shown = dict(world)
+        for fact in facts_of(cube):
+            cols = [levels_of(fact)[lv] for lv in levels]
+            frame = world[fact]
+            mask = [tuple(plain(v) for v in row) in kept
+                    for row in frame[cols].itertuples(index=False, name=None)]
+            shown[fact] = frame[pd.Series(mask, index=frame.index, dtype=bool)]
+        return answer(shown, cube, measures, levels, cuts, segments, totals)
+    full = answer(world, cube, measures, levels, cuts, segments, totals)
+    ranked = [i for i in range(n) if i not in within]
+
+    def grouped(key: tuple) -> set[int]:
+        return {i for i in range(n) if not key[-1] >> (n - 1 - i) & 1}
+
+    candidates: dict[int, dict[tuple, tuple]] = {}
+    for key, values in full.items():
+        if set(ranked) <= grouped(key):
+            candidates.setdefault(key[-1], {})[key] = values
+    out: dict[tuple, tuple] = {}
+    for group in candidates.values():
+        out |= top_n(group, n, at, top.n, top.descending, within)
+    kept = list(out)
+    for key, values in full.items():
+        mine = grouped(key)
+        if set(ranked) <= mine:
+            continue
+        if not mine or any(mine <= grouped(k) and all(k[i] == key[i] for i in mine)
+                           for k in kept):
+            out[key] = values
     return out
 
 

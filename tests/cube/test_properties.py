@@ -5,7 +5,8 @@ Queries: random measures of sales, invoices, payments, receivables, service, cam
 customer_snapshot (semi-additive balances) and customer360 (drill-across); random levels;
 point, set, range and hierarchy-path cuts, inverted or not, and cuts matching nothing; segments;
 totals (rollup and cube); time calculations at year, quarter and month with and without
-totals; top-N within parent.
+totals; top-N within parent, without and with totals (subtotals of the visible members or of
+all).
 
 Data: the demo warehouse (NULL members such as B2C customers' industry, the unknown member -1
 of sales_org, campaign, invoice customers and resolved dates, an inferred late-arriving
@@ -326,22 +327,31 @@ def top_queries(draw, world: World):
     drill = draw(st.lists(st.sampled_from(levels), min_size=1, max_size=3, unique=True))
     chosen = draw(st.lists(cuts(world, cube, levels), max_size=1))
     by = draw(st.sampled_from(measures))
-    top = TopN(draw(st.integers(1, 3)), by, draw(st.booleans()))
-    return cube, measures, drill, chosen, top
+    # The parent: by default all levels but the last; else any of the drilled levels.
+    within = draw(st.none() | st.lists(st.sampled_from(drill), max_size=len(drill) - 1,
+                                       unique=True).map(tuple))
+    totals = draw(st.sampled_from(["none", "rollup", "all"]))
+    top = TopN(draw(st.integers(1, 3)), by, draw(st.booleans()), within,
+               draw(st.sampled_from(["visible", "all"])))
+    return cube, measures, drill, chosen, top, totals
 
 
 def test_random_top_n_within_parent_matches_the_oracle(world):
+    """Top-N without and with totals (rollup, cube), subtotals of the visible members or of
+    all (shown for parents with a kept row under them)."""
     @examples(world, 2)
     @given(top_queries(world))
     def check(q):
-        cube, measures, drill, chosen, top = q
+        cube, measures, drill, chosen, top, totals = q
         if approximate(cube, top.by):
             return                     # a ranking by an approximate count is not checkable
-        query = make_query(cube, measures, drill, chosen, top=top)
-        plain = oracle.answer(world.frames, cube, measures, drill, chosen)
-        want = oracle.top_n(plain, len(drill), measures.index(top.by), top.n, top.descending)
+        query = make_query(cube, measures, drill, chosen, top=top, totals=totals)
+        want = oracle.top_answer(world.frames, cube, measures, drill, chosen, (), totals, top)
         describe(world, query, want)
-        event("some parent cut short" if len(want) < len(plain) else "nothing cut")
+        plain = oracle.answer(world.frames, cube, measures, drill, chosen, (), totals)
+        event("some row cut" if len(want) < len(plain) else "nothing cut")
+        if totals != "none":
+            event(f"top-N subtotals {top.subtotals}")
         assert_same(cube, measures, engine_answer(world.engine, query, measures), want)
 
     check()

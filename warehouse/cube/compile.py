@@ -217,13 +217,13 @@ def _kept(model: CubeModel, cube: Cube, query: Query, names: list[str], levels,
           segments: tuple, picker: SourcePicker, params: Params, sources: list[str]
           ) -> exp.Select:
     """The cells a top-N keeps (their level keys as __k<i>): the query at the detail grain,
-    without totals, ranked by the top-N column alone."""
+    without totals, ranked by the top-N column. Its cells are the query's, of every fact it
+    reads (not only the ranked measure's: a drill-across cell without tickets has 0 tickets
+    and may be kept), so the detail rows are the ones the top-N without totals shows."""
     by = query.top.by
-    ranking = query.with_(measures=tuple(m for m in query.measures if m == by),
-                          time=tuple(t for t in query.time if t.column == by)[:1],
+    ranking = query.with_(time=tuple(t for t in query.time if t.column == by)[:1],
                           totals="none", grouping_sets=None, order=(), limit=None, offset=0)
-    measures = list(dict.fromkeys(list(ranking.measures)
-                                  + [t.measure for t in ranking.time]))
+    measures = list(dict.fromkeys(list(query.measures) + [t.measure for t in query.time]))
     components = _components(model, cube, ranking, names, None, measures, segments, params,
                              picker, sources, False, label="top-N ranking ")
     ranked, _columns = _assemble(cube, ranking, names, levels, None, measures, components,
