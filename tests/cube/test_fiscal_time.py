@@ -138,6 +138,13 @@ def test_refusals_say_what_to_ask(mini_time_wh):
         ask(["date.month"], "fiscl")
     with pytest.raises(UserError, match=r"hierarchy iso .*no level with a year period"):
         ask(["date.month"], "iso")
+    # A year row grouped by fiscal years too is part of its year (January to March in one
+    # fiscal year, the rest in the next), its window the whole year: refused, with totals too.
+    for totals in ("none", "rollup"):
+        with pytest.raises(UserError, match=r"revenue_last_year: its rows are years, but "
+                                            r"grouped by date\.fiscal_year too"):
+            run(mini_time_wh, "sales", ["revenue"], ["date.year", "date.fiscal_year"],
+                [("last_year", 3, "revenue")], totals=totals)
 
 
 @pytest.mark.parametrize("totals", ["none", "rollup"])

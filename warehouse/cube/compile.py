@@ -302,13 +302,14 @@ def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[in
     """
     _check_whole(cube, query, calc, role_name, period, segments, subtotal=False)
     if sets is None:
+        _check_unsplit(cube, calc, [cube.level(name) for name in names], role_name, period)
         return [(period, None)]
     kind = calc.against if calc.kind in {"change", "change_pct"} else calc.kind
     dim = cube.role(role_name).dimension
     plan: dict[str, list[tuple[int, ...]]] = {}
     for s in sets:
-        finest = _finest_period([ref for ref in (cube.level(names[i]) for i in s)
-                                 if ref.role.name == role_name])
+        refs = [ref for ref in (cube.level(names[i]) for i in s) if ref.role.name == role_name]
+        finest = _finest_period(refs)
         if finest is None:
             continue
         mine = finest[1]
@@ -316,8 +317,25 @@ def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[in
             if not defined(dim, kind, mine, span):
                 continue
             _check_whole(cube, query, calc, role_name, mine, segments)
+        _check_unsplit(cube, calc, refs, role_name, mine)
         plan.setdefault(mine, []).append(s)
     return list(plan.items())
+
+
+def _check_unsplit(cube: Cube, calc: TimeCalc, refs: list[LevelRef], role_name: str,
+                   period: str) -> None:
+    """Refuse rows of `period` grouped by another level with a period of the role that does
+    not hold whole members of it (year with fiscal_year, month with iso_week): a row would be
+    part of its period (January to March of 2024 in fiscal 2024), its window the whole."""
+    for ref in refs:
+        other = ref.level.period
+        if ref.role.name != role_name or not other:
+            continue
+        if not nests(ref.role.dimension, period, other):
+            raise UserError(
+                f"time calculation {calc.column}: its rows are {period}s, but grouped by "
+                f"{ref.name} too, which splits a {period} into parts ({other} members do not "
+                f"hold whole {period}s); drill down by one of them, or by a finer date level")
 
 
 def _above(dimension: Dimension, level: str, period: str) -> bool:

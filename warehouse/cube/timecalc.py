@@ -16,7 +16,9 @@ calculation's `hierarchy` if named ("fiscal": fiscal YTD of months), else fiscal
 drills by a fiscal level of the role, calendar when by year or quarter (both: refused as
 ambiguous), and the calendar's for months, weeks or days alone. A span must hold the whole row
 member (nests()): a calendar quarter nests in an April fiscal year, a fiscal year in no
-calendar year (calendar ytd of a fiscal year is refused, NULL on a subtotal).
+calendar year (calendar ytd of a fiscal year is refused, NULL on a subtotal). Rows grouped
+by two levels of the role whose periods do not nest (year and fiscal_year, month and iso_week)
+are refused (compile._check_unsplit): a row would be part of its period, its window the whole.
 
 Totals (rollup, cube, grouping sets). A row's calculation is evaluated for the row's own time
 member, as MDX evaluates YTD, ParallelPeriod or LastPeriods on an aggregated member: the row's
