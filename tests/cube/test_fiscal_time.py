@@ -157,3 +157,10 @@ def test_semi_additive_balances_over_fiscal_periods(snapshot_wh, totals):
     got = run(snapshot_wh, "customer_snapshot", measures, levels, calcs, totals=totals)
     want = oracle.time_answer(frames, "customer_snapshot", measures, levels, [], calcs, totals)
     assert_same(got, want)
+
+
+def test_the_cli_names_the_hierarchy_after_an_at_sign():
+    from warehouse.cli.cube import parse_time
+
+    assert parse_time("revenue:ytd@fiscal") == TimeCalc("revenue", "ytd", hierarchy="fiscal")
+    assert parse_time("revenue:rolling:2") == TimeCalc("revenue", "rolling", n=2)
