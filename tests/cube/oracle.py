@@ -156,8 +156,10 @@ def top_answer(rows: list[Row], measures: list[str], levels: list[str], cuts, se
                descending: bool = True) -> dict[tuple, tuple]:
     """A top-N answer ({(level values..., grouping id): measures}), from `answer` alone:
     `visible` is the query over the rows of the kept cells; `all` the query over all rows,
-    keeping the rows of sets that lack a ranked level and the best n of the others per parent
-    (the `within` values the row keeps)."""
+    keeping the best n rows per parent (the `within` values the row keeps) of the sets that
+    have every ranked level, and of the others (totals over all their members) the rows with
+    a kept row under them (grouping by their levels, with their members), and the grand
+    total."""
     picked = [r for r in rows
               if all(keep(r[level_cols[lv]], vals, inv) for lv, vals, inv in cuts)
               and all(SEGMENTS[s](r) for s in segments)]
@@ -169,16 +171,26 @@ def top_answer(rows: list[Row], measures: list[str], levels: list[str], cuts, se
     full = answer(picked, [*measures, by], levels, [], [], totals, level_cols, measure_fns)
     count = len(levels)
     ranked = [i for i in range(count) if i not in within]
-    out, candidates = {}, defaultdict(dict)
+    out, candidates, subtotals_ = {}, defaultdict(dict), {}
     for key, values in full.items():
         gid = key[-1] if totals != "none" else 0
         if any(gid >> (count - 1 - i) & 1 for i in ranked):
-            out[key] = values[:-1]                      # a total over all the members
+            subtotals_[key] = values[:-1]               # a total over all the members
         else:
             candidates[gid][key] = values
     for group in candidates.values():
         best = top_cells({k: v[-1] for k, v in group.items()}, within, n, descending)
         out |= {k: v[:-1] for k, v in group.items() if k in best}
+
+    def grouped(key: tuple) -> list[int]:
+        return [i for i in range(count) if not key[-1] >> (count - 1 - i) & 1]
+
+    kept = list(out)
+    for key, values in subtotals_.items():
+        mine = grouped(key)
+        if not mine or any(set(mine) <= set(grouped(k)) and all(k[i] == key[i] for i in mine)
+                           for k in kept):
+            out[key] = values
     return out
 
 

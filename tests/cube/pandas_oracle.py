@@ -13,7 +13,7 @@ grouping, totals, time windows and top-N are evaluated by the rules in this file
   members like any other: they group together.
 * Sums, averages, minima and maxima of nothing are NULL, counts 0.
 * Semi-additive balances (last/first): within each answer cell, the rows of the cell's last
-  (first) day with data, summed.
+  (first) day with data (a value that is not NULL), summed.
 * Drill-across: each fact answered alone, matched on the level values (a full outer match);
   a fact without a row for a cell counts 0 and sums NULL there; formulas last.
 """
@@ -432,9 +432,12 @@ def max_of(rows, keys, m: Base) -> pd.Series:
 
 
 def balance_of(rows, keys, m: Base) -> pd.Series:
-    """Semi-additive: the sum over the rows of each cell's last (first) day."""
+    """Semi-additive: the sum over the rows of each cell's last (first) day with data, a day
+    with a value that is not NULL (LastNonEmpty: a day of NULLs only is no data); NULL when
+    no day of the cell has a value. Rows of the unknown date (no day) never count."""
     days = pd.to_datetime(rows["date.date"])
-    edge = _groups(days, keys).transform("max" if m.kind == "last" else "min")
+    with_value = days.where(rows[m.column].notna())
+    edge = _groups(with_value, keys).transform("max" if m.kind == "last" else "min")
     on_edge = days == edge
     return _groups(rows[m.column].where(on_edge), keys).sum(min_count=1)
 
@@ -553,15 +556,28 @@ def answer(world: dict[str, pd.DataFrame], cube: str, measures: list[str], level
 
 # ---------------------------------------------------------------- time calculations
 
-_PERIOD_MONTHS = {"year": 12, "quarter": 3, "month": 1}
+_PERIOD_MONTHS = {"year": 12, "quarter": 3, "month": 1, "fiscal_year": 12, "fiscal_quarter": 3}
+FISCAL_START = 4            # fiscal years start on 1 April, named after the year they end in
+TIME_LEVELS = tuple(f"date.{p}" for p in _PERIOD_MONTHS)
+
+
+def _offset(period: str) -> int:
+    """Months a period's members start after January (fiscal: April)."""
+    return FISCAL_START - 1 if period.startswith("fiscal_") else 0
 
 
 def member_index(period: str, value: Any) -> int | None:
-    """A year, quarter or month member as a running index; None for the unknown date."""
+    """A member as a running index (its first month is index * its months + its offset);
+    None for the unknown date."""
     if value is None or value == "Unknown":
         return None
     if period == "year":
         return int(value)
+    if period == "fiscal_year":
+        return int(value) - 1                               # FY2025 starts in April 2024
+    if period == "fiscal_quarter":                          # "FY2025-Q1"
+        fiscal_year, quarter = str(value)[2:].split("-Q")
+        return (int(fiscal_year) - 1) * 4 + int(quarter) - 1
     year, part = str(value).split("-")
     return int(year) * 4 + int(part[1:]) - 1 if period == "quarter" \
         else int(year) * 12 + int(part) - 1
@@ -569,22 +585,32 @@ def member_index(period: str, value: Any) -> int | None:
 
 def member_days(period: str, index: int) -> tuple[date, date]:
     """First and last day of member `index` of `period`."""
-    first = index * _PERIOD_MONTHS[period]                  # months since year 0
+    first = index * _PERIOD_MONTHS[period] + _offset(period)      # months since year 0
     after = first + _PERIOD_MONTHS[period]
     return (date(first // 12, first % 12 + 1, 1),
             date(after // 12, after % 12 + 1, 1) - timedelta(days=1))
 
 
-def window(kind: str, n: int, period: str, index: int) -> tuple[date, date] | None:
-    """The days a calculation of a member sums; None where it has no value (to-date spans
-    coarser than the member: quarter-to-date of a year)."""
-    end = member_days(period, index)[1]
+def span_of(kind: str, levels: list[str], hierarchy: str | None = None) -> str:
+    """The period a to-date kind runs within: fiscal when `hierarchy` is "fiscal", or without
+    one when the query drills by a fiscal level; the calendar's otherwise."""
+    grain = {"ytd": "year", "qtd": "quarter", "mtd": "month"}[kind]
+    fiscal = hierarchy == "fiscal" or (hierarchy is None and any(
+        lv in ("date.fiscal_year", "date.fiscal_quarter") for lv in levels))
+    return f"fiscal_{grain}" if fiscal and grain != "month" else grain
+
+
+def window(kind: str, n: int, period: str, index: int, span: str | None = None
+           ) -> tuple[date, date] | None:
+    """The days a calculation of a member sums; None where it has no value (a to-date span
+    that does not hold the whole member: quarter-to-date of a year, calendar YTD of a fiscal
+    year)."""
+    start, end = member_days(period, index)
     if kind in ("ytd", "qtd", "mtd"):
-        span = {"ytd": "year", "qtd": "quarter", "mtd": "month"}[kind]
-        if _PERIOD_MONTHS[span] < _PERIOD_MONTHS[period]:
-            return None
+        span = span or {"ytd": "year", "qtd": "quarter", "mtd": "month"}[kind]
         months = end.year * 12 + end.month - 1
-        return member_days(span, months // _PERIOD_MONTHS[span])[0], end
+        first = member_days(span, (months - _offset(span)) // _PERIOD_MONTHS[span])[0]
+        return None if first > start else (first, end)
     if kind == "last_year":
         return member_days(period, index - 12 // _PERIOD_MONTHS[period])
     if kind == "previous":
@@ -596,9 +622,10 @@ def window(kind: str, n: int, period: str, index: int) -> tuple[date, date] | No
 
 def time_answer(world, cube: str, measures: list[str], levels: list[str], cuts, calcs,
                 totals: str = "none") -> dict[tuple, tuple]:
-    """answer() with one more value per calculation (kind, n[, "change"]): the measure over
-    the window of the row's own time member, the member of the finest date level (year,
-    quarter or month) its grouping set keeps. The window holds every fact of its days that
+    """answer() with one more value per calculation (kind, n, measure[, hierarchy]): the
+    measure over the window of the row's own time member, the member of the finest date level
+    (year, quarter, month, fiscal year or quarter; the first of equals) its grouping set keeps;
+    to-date spans as span_of says. The window holds every fact of its days that
     matches the row's other levels and the cuts on other dimensions (a cut on a date level
     selects the members shown, not the days a window reads). NULL for a row keeping no date
     level; the unknown date is a member whose window holds no day (a count of it is 0)."""
@@ -611,18 +638,21 @@ def time_answer(world, cube: str, measures: list[str], levels: list[str], cuts, 
     out = {}
     for key, values in plain.items():
         s = by_gid[key[-1]] if totals != "none" else tuple(range(n))
-        timed = [i for i in s if levels[i] in ("date.year", "date.quarter", "date.month")]
+        timed = [i for i in s if levels[i] in TIME_LEVELS]
         finest = max(timed, key=lambda i: -_PERIOD_MONTHS[levels[i][5:]], default=None)
         extra = []
-        for kind, k, measure in calcs:
+        for kind, k, measure, *hierarchy in calcs:
             if finest is None:
                 extra.append(None)
                 continue
             period = levels[finest][5:]
             index = member_index(period, key[finest])
-            days = None if index is None else window(kind if kind != "change" else "previous",
-                                                     k, period, index)
-            if index is not None and days is None:
+            span = span_of(kind, levels, *hierarchy) if kind in ("ytd", "qtd", "mtd") else None
+            # Whether a window is defined does not depend on the member: the unknown date's
+            # quarter-to-date of a year is undefined (NULL) too, not an empty window (0).
+            days = window(kind if kind != "change" else "previous", k, period,
+                          2024 * 12 // _PERIOD_MONTHS[period] if index is None else index, span)
+            if days is None:
                 extra.append(None)
                 continue
             rows = {}
@@ -670,12 +700,14 @@ def rank_value(value: Any) -> Any:
 
 
 def top_n(plain: dict[tuple, tuple], n_levels: int, measure_at: int, n: int,
-          descending: bool = True) -> dict[tuple, tuple]:
-    """Keep each parent's (all levels but the last) n best rows by the measure, NULLs last;
-    ties broken by the level values, ascending, NULLs last."""
+          descending: bool = True, within: list[int] | None = None) -> dict[tuple, tuple]:
+    """Keep each parent's (the values at the `within` positions; default all levels but the
+    last) n best rows by the measure, NULLs last; ties broken by the level values, ascending,
+    NULLs last."""
+    within = list(range(n_levels - 1)) if within is None else within
     parents: dict[tuple, list[tuple]] = {}
     for key in plain:
-        parents.setdefault(tuple(null_last(v) for v in key[:n_levels - 1]), []).append(key)
+        parents.setdefault(tuple(null_last(key[i]) for i in within), []).append(key)
     out = {}
     for keys in parents.values():
         def order(key):
@@ -684,6 +716,56 @@ def top_n(plain: dict[tuple, tuple], n_levels: int, measure_at: int, n: int,
                     tuple(null_last(x) for x in key))
         for key in sorted(keys, key=order)[:n]:
             out[key] = plain[key]
+    return out
+
+
+def top_answer(world, cube: str, measures: list[str], levels: list[str], cuts, segments,
+               totals: str, top) -> dict[tuple, tuple]:
+    """A top-N query's answer (top: query.TopN, `by` one of `measures`), from answer() alone.
+
+    Without totals, the n best detail cells per parent. With totals, subtotals "visible": the
+    query over the facts of the kept detail cells only (each fact's rows whose cell is kept);
+    "all": the query over all facts, the rows grouping by every ranked level (not in `within`)
+    ranked per grouping set and parent, and a subtotal row kept when a kept row groups by its
+    levels with its members under it; the grand total always."""
+    n = len(levels)
+    within = list(range(n - 1)) if top.within is None else [levels.index(w)
+                                                            for w in top.within]
+    at = measures.index(top.by)
+    if totals == "none" or top.subtotals == "visible":
+        detail = answer(world, cube, measures, levels, cuts, segments)
+        kept = top_n(detail, n, at, top.n, top.descending, within)
+        if totals == "none":
+            return kept
+        shown = dict(world)
+        for fact in facts_of(cube):
+            cols = [levels_of(fact)[lv] for lv in levels]
+            frame = world[fact]
+            mask = [tuple(plain(v) for v in row) in kept
+                    for row in frame[cols].itertuples(index=False, name=None)]
+            shown[fact] = frame[pd.Series(mask, index=frame.index, dtype=bool)]
+        return answer(shown, cube, measures, levels, cuts, segments, totals)
+    full = answer(world, cube, measures, levels, cuts, segments, totals)
+    ranked = [i for i in range(n) if i not in within]
+
+    def grouped(key: tuple) -> set[int]:
+        return {i for i in range(n) if not key[-1] >> (n - 1 - i) & 1}
+
+    candidates: dict[int, dict[tuple, tuple]] = {}
+    for key, values in full.items():
+        if set(ranked) <= grouped(key):
+            candidates.setdefault(key[-1], {})[key] = values
+    out: dict[tuple, tuple] = {}
+    for group in candidates.values():
+        out |= top_n(group, n, at, top.n, top.descending, within)
+    kept = list(out)
+    for key, values in full.items():
+        mine = grouped(key)
+        if set(ranked) <= mine:
+            continue
+        if not mine or any(mine <= grouped(k) and all(k[i] == key[i] for i in mine)
+                           for k in kept):
+            out[key] = values
     return out
 
 

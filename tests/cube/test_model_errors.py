@@ -164,3 +164,14 @@ def test_measure_expression_errors(tmp_path):
     expect(tmp_path, GOOD_SALES.replace("column: net_amount",
                                         "column: net_amount, expr: net_amount * 2"),
            "shop.yaml", "column or an expr, not both")
+
+
+def test_fiscal_periods_need_the_fiscal_year_start(tmp_path):
+    dimensions = (CUBES_DIR / "dimensions.yaml").read_text(encoding="utf-8")
+    without = "\n".join(line for line in dimensions.splitlines()
+                        if "fiscal_year_start:" not in line)
+    expect(tmp_path, GOOD_SALES, "dimensions.yaml",
+           "dimensions.date.levels.fiscal_year.period", "fiscal_year_start",
+           dimensions=without)
+    expect(tmp_path, GOOD_SALES, "dimensions.date", "fiscal_year_start",
+           dimensions=dimensions.replace("fiscal_year_start: 4", "fiscal_year_start: 13"))

@@ -4,8 +4,9 @@ engine answer with the pandas oracle (tests/cube/pandas_oracle.py) over the flat
 Queries: random measures of sales, invoices, payments, receivables, service, campaign,
 customer_snapshot (semi-additive balances) and customer360 (drill-across); random levels;
 point, set, range and hierarchy-path cuts, inverted or not, and cuts matching nothing; segments;
-totals (rollup and cube); time calculations at year, quarter and month with and without
-totals; top-N within parent.
+totals (rollup and cube); time calculations at year, quarter, month, fiscal year and fiscal
+quarter with and without totals; top-N within parent, without and with totals (subtotals of
+the visible members or of all).
 
 Data: the demo warehouse (NULL members such as B2C customers' industry, the unknown member -1
 of sales_org, campaign, invoice customers and resolved dates, an inferred late-arriving
@@ -224,9 +225,24 @@ def test_random_queries_match_the_oracle(world):
 
 TIME_CUBES = ["sales", "invoices", "payments", "receivables", "service", "campaign",
               "customer360"]
-DATE_LEVELS = ["date.year", "date.quarter", "date.month"]
-MONTHS = {"year": 12, "quarter": 3, "month": 1}
+DATE_LEVELS = ["date.year", "date.quarter", "date.month", "date.fiscal_year",
+               "date.fiscal_quarter"]
+MONTHS = {"year": 12, "quarter": 3, "month": 1, "fiscal_year": 12, "fiscal_quarter": 3}
 SPANS = {"ytd": "year", "qtd": "quarter", "mtd": "month"}
+
+
+def offset(period: str) -> int:
+    """Months after January a period's members start (fiscal years start in April)."""
+    return oracle.FISCAL_START - 1 if period.startswith("fiscal_") else 0
+
+
+def within(inner: str, outer: str) -> bool:
+    """Every member of period `inner` lies in one member of `outer` (a day in anything)."""
+    if inner == "day" or inner == outer:
+        return True
+    if outer == "day":
+        return False
+    return MONTHS[inner] <= MONTHS[outer] and (offset(inner) - offset(outer)) % MONTHS[inner] == 0
 
 
 def timed_measures(cube: str) -> list[str]:
@@ -235,8 +251,6 @@ def timed_measures(cube: str) -> list[str]:
     return sorted(m for m in catalogue
                   if all(catalogue[b].kind not in ("last", "first")
                          for b in oracle.base_names(cube, [m])))
-
-
 @st.composite
 def time_queries(draw, world: World):
     cube = draw(st.sampled_from(TIME_CUBES))
@@ -255,45 +269,60 @@ def time_queries(draw, world: World):
     # One column per calculation: n only names rolling ones.
     calcs = list(dict.fromkeys((kind, k if kind == "rolling" else 3, m) for kind, k, m in drawn))
     chosen = draw(st.lists(cuts(world, cube, DATE_LEVELS + others), max_size=2))
-    # Date cuts on calendar levels only (iso and fiscal levels do not nest in them).
+    # Date paths down the calendar or fiscal hierarchy (iso weeks do not nest in months).
     chosen = [c for c in chosen if not (isinstance(c, PathCut) and c.dimension == "date"
-                                        and c.hierarchy is not None)]
+                                        and c.hierarchy == "iso")]
     totals = draw(st.sampled_from(["none", "rollup"]))
     return cube, measures, drill, chosen, calcs, totals
 
 
 def cut_periods(chosen) -> list[str]:
-    """The calendar periods the query's date cuts name."""
+    """The periods the query's date cuts name."""
     out = []
     for c in chosen:
         if isinstance(c, PathCut):
             if c.dimension == "date":
-                out += ["year", "quarter", "month", "day"][:len(c.path)]
+                top = ["fiscal_year", "fiscal_quarter"] if c.hierarchy == "fiscal" \
+                    else ["year", "quarter"]
+                out += [*top, "month", "day"][:len(c.path)]
         elif c.level.startswith("date."):
             out.append(c.level[5:])
     return out
 
 
+def finest_period(levels: list[str]) -> str | None:
+    """The period of the finest date level among `levels` (the first of equals)."""
+    dated = [lv[5:] for lv in levels if lv in DATE_LEVELS]
+    return min(dated, key=lambda p: MONTHS[p], default=None)
+
+
 def refused(drill: list[str], chosen, calcs, totals: str) -> bool:
-    """Queries the engine must refuse: a to-date span finer than the query's time level, or a
-    date cut keeping part of a row's time member (a year row cut on one month: its value
+    """Queries the engine must refuse: a to-date calculation with calendar and fiscal levels
+    drilled (ambiguous), or whose span does not hold the query's time level (qtd of a year),
+    a row's time member split by another date level it groups by (year and fiscal_year),
+    or a date cut keeping part of a row's time member (a year row cut on one month: its value
     would cover the month, its window the year)."""
     n = len(drill)
     sets = oracle.grouping_sets(n, totals) or [tuple(range(n))]
-    finest = min(MONTHS[lv[5:]] for lv in drill if lv in DATE_LEVELS)
+    finest = finest_period(drill)
+    coarse = {lv[5:] for lv in drill if lv in DATE_LEVELS} - {"month"}
     for kind, _k, _m in calcs:
-        if kind in SPANS and MONTHS[SPANS[kind]] < finest:
+        if kind in SPANS and kind != "mtd" and len({p.startswith("fiscal_") for p in coarse}) > 1:
+            return True
+        if kind in SPANS and not within(finest, oracle.span_of(kind, drill)):
             return True
     for s in sets:
-        row = [MONTHS[drill[i][5:]] for i in s if drill[i] in DATE_LEVELS]
-        if not row:
+        period = finest_period([drill[i] for i in s])
+        if period is None:
             continue
-        period = min(row)
-        if period != finest and not any(kind not in SPANS or MONTHS[SPANS[kind]] >= period
-                                        for kind, _k, _m in calcs):
+        if period != finest and not any(
+                kind not in SPANS or within(period, oracle.span_of(kind, drill))
+                for kind, _k, _m in calcs):
             continue                             # no window at this subtotal's period
-        if any(MONTHS[p] < period for p in cut_periods(chosen)):
+        if any(not within(period, p) for p in cut_periods(chosen)):
             return True
+        if any(not within(period, drill[i][5:]) for i in s if drill[i] in DATE_LEVELS):
+            return True                          # a year row split by fiscal years
     return False
 
 
@@ -306,9 +335,13 @@ def test_random_time_calculations_match_the_oracle(world):
         query = make_query(cube, measures, drill, chosen, totals=totals, time=time)
         if refused(drill, chosen, calcs, totals):
             event("refused")
+            if any("fiscal" in lv for lv in drill):
+                event("refused, by a fiscal level")
             with pytest.raises(UserError):
                 world.engine.run(query)
             return
+        if any("fiscal" in lv for lv in drill):
+            event("by a fiscal level")
         columns = measures + [t.column for t in time]
         want = oracle.time_answer(world.frames, cube, measures, drill, chosen, calcs, totals)
         describe(world, query, want)
@@ -326,22 +359,31 @@ def top_queries(draw, world: World):
     drill = draw(st.lists(st.sampled_from(levels), min_size=1, max_size=3, unique=True))
     chosen = draw(st.lists(cuts(world, cube, levels), max_size=1))
     by = draw(st.sampled_from(measures))
-    top = TopN(draw(st.integers(1, 3)), by, draw(st.booleans()))
-    return cube, measures, drill, chosen, top
+    # The parent: by default all levels but the last; else any of the drilled levels.
+    within = draw(st.none() | st.lists(st.sampled_from(drill), max_size=len(drill) - 1,
+                                       unique=True).map(tuple))
+    totals = draw(st.sampled_from(["none", "rollup", "all"]))
+    top = TopN(draw(st.integers(1, 3)), by, draw(st.booleans()), within,
+               draw(st.sampled_from(["visible", "all"])))
+    return cube, measures, drill, chosen, top, totals
 
 
 def test_random_top_n_within_parent_matches_the_oracle(world):
+    """Top-N without and with totals (rollup, cube), subtotals of the visible members or of
+    all (shown for parents with a kept row under them)."""
     @examples(world, 2)
     @given(top_queries(world))
     def check(q):
-        cube, measures, drill, chosen, top = q
+        cube, measures, drill, chosen, top, totals = q
         if approximate(cube, top.by):
             return                     # a ranking by an approximate count is not checkable
-        query = make_query(cube, measures, drill, chosen, top=top)
-        plain = oracle.answer(world.frames, cube, measures, drill, chosen)
-        want = oracle.top_n(plain, len(drill), measures.index(top.by), top.n, top.descending)
+        query = make_query(cube, measures, drill, chosen, top=top, totals=totals)
+        want = oracle.top_answer(world.frames, cube, measures, drill, chosen, (), totals, top)
         describe(world, query, want)
-        event("some parent cut short" if len(want) < len(plain) else "nothing cut")
+        plain = oracle.answer(world.frames, cube, measures, drill, chosen, (), totals)
+        event("some row cut" if len(want) < len(plain) else "nothing cut")
+        if totals != "none":
+            event(f"top-N subtotals {top.subtotals}")
         assert_same(cube, measures, engine_answer(world.engine, query, measures), want)
 
     check()

@@ -13,6 +13,8 @@ import math
 
 import pytest
 
+from tests.cube import pandas_oracle
+from tests.cube import test_properties as properties
 from tests.cube.oracle import (
     COUNTS,
     INVOICE_MEASURES,
@@ -250,3 +252,49 @@ def test_drill_across_visible_subtotals_restrict_every_fact_to_the_kept_cells(de
         want[key] = tuple(values[m] for m in measures)
     assert_same(got, want)
     assert any(k[2] == 0 and v[2] is None for k, v in got.items()) or len(kept) > 2
+
+
+@pytest.mark.parametrize(("levels", "within", "totals"), [
+    (["customer.region", "customer.province", "product.category"], ("customer.region",),
+     "rollup"),
+    (["customer.region", "product.category"], (), "rollup"),
+])
+def test_all_subtotals_show_only_parents_with_a_kept_row(demo_wh, sales_rows, levels, within,
+                                                         totals):
+    """TopN(subtotals="all") as MDX's TopCount within parent with VisualTotals off: a parent
+    row (a subtotal over all its members) is shown when at least one of its kept rows is;
+    a parent whose members were all cut away is not (found in review: those were shown, a
+    total over members none of which is in the answer). The grand total always is."""
+    top = TopN(2, "revenue", within=within, subtotals="all")
+    measures = ["revenue", "customers"]
+    got = engine_answer(demo_wh, measures, levels, top, totals=totals)
+    positions = [levels.index(w) for w in within]
+    want = top_answer(sales_rows, measures, levels, [], [], totals, 2, "revenue", positions,
+                      "all", LEVELS)
+    assert_same(got, want)
+    # The trap: a parent with facts but no kept row under it.
+    everything = answer(sales_rows, measures, levels, [], [], totals, LEVELS)
+    hidden = set(everything) - set(got)
+    n = len(levels)
+    assert any(k[-1] not in (0, (1 << n) - 1) for k in hidden), "no parent was cut away"
+    assert (None,) * n + ((1 << n) - 1,) in got
+
+
+@pytest.mark.parametrize(("cube", "measures", "levels"), [
+    ("customer360", ["tickets", "revenue"], ["customer.region", "date.month"]),
+    ("receivables", ["paid", "invoiced"], ["customer.region", "date.day"]),
+])
+def test_visible_subtotals_keep_the_cells_of_every_fact(demo_wh, cube, measures, levels):
+    """Found while extending the property tests to top-N with totals (the pandas oracle's
+    top_answer, tests/cube/test_properties.py), by drill-across queries: with
+    visible subtotals a drill-across query kept only cells of the ranked measure's fact, so a
+    month with sales but no tickets (0 tickets, kept without totals when its region has fewer
+    than n months with tickets) vanished from the detail rows and the subtotals. The kept
+    cells are now the query's own, as without totals (pandas oracle)."""
+    frames = pandas_oracle.load_world(demo_wh.con)
+    top = TopN(3, measures[0])
+    for totals in ("none", "rollup"):
+        query = make_query(cube, measures, levels, top=top, totals=totals)
+        want = pandas_oracle.top_answer(frames, cube, measures, levels, [], (), totals, top)
+        got = properties.engine_answer(demo_wh, query, measures)
+        properties.assert_same(cube, measures, got, want)

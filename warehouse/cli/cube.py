@@ -25,8 +25,9 @@ CutOpt = Annotated[list[str] | None, typer.Option(
 Segments = Annotated[list[str] | None, typer.Option("--segment", "-s", help="Named segment")]
 Orders = Annotated[list[str] | None, typer.Option("--order", help="level or measure; -x = desc")]
 Times = Annotated[list[str] | None, typer.Option(
-    "--time", help="measure:kind[:n] with kind ytd, qtd, mtd, last_year, previous, rolling, "
-                   "change, change_pct (e.g. revenue:rolling:3)")]
+    "--time", help="measure:kind[:n][@hierarchy] with kind ytd, qtd, mtd, last_year, "
+                   "previous, rolling, change, change_pct (e.g. revenue:rolling:3; "
+                   "revenue:ytd@fiscal: fiscal YTD by months)")]
 TopOpt = Annotated[int | None, typer.Option(help="Top N members")]
 TopByOpt = Annotated[str | None, typer.Option(
     help="Measure (or --time column, e.g. revenue_last_year) for --top")]
@@ -62,9 +63,12 @@ def parse_cut(text: str) -> Cut:
 
 
 def parse_time(text: str) -> TimeCalc:
-    parts = text.split(":")
+    """measure:kind[:n][@hierarchy]; @fiscal: to-date within the fiscal year (quarter)."""
+    body, _, hierarchy = text.partition("@")
+    parts = body.split(":")
     if len(parts) not in (2, 3):
-        raise UserError(f"--time {text!r}: expected measure:kind or measure:rolling:n")
+        raise UserError(f"--time {text!r}: expected measure:kind or measure:rolling:n "
+                        f"(optionally @hierarchy, e.g. revenue:ytd@fiscal)")
     kinds = {"ytd", "qtd", "mtd", "last_year", "previous", "rolling", "change", "change_pct",
              "change_yoy", "change_pct_yoy"}
     if parts[1] not in kinds:
@@ -73,7 +77,7 @@ def parse_time(text: str) -> TimeCalc:
     if kind.endswith("_yoy"):
         kind, against = kind[:-4], "last_year"
     n = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else 3
-    return TimeCalc(parts[0], kind, n=n, against=against)
+    return TimeCalc(parts[0], kind, n=n, against=against, hierarchy=hierarchy or None)
 
 
 def build_query(cube: str, measures: str, drilldown, cut, segment, order, top: int | None,

@@ -25,9 +25,13 @@ totals, a subtotal row adds up either
     levels in the drilldown (a fact counts for every member above its own), and a time
     calculation whose subtotal rows would be at a coarser period than the detail (a year
     subtotal of month cells);
-  * all members (TopN.subtotals = "all"): the query with totals as usual, then QUALIFY keeps
-    rows of grouping sets that lack a ranked level (subtotals, untouched) and the n best of the
-    others within their parent (partitioned by the GROUPING bits and the within levels).
+  * all members (TopN.subtotals = "all"): the query with totals as usual, its rows ranked
+    in a CTE (__ranked): the rows of grouping sets with every ranked level keep the n best
+    within their parent (partitioned by the GROUPING bits and the within levels); a row of
+    another set (a subtotal over all its members, untouched) is kept when a kept row lies
+    under it (groups by its levels, with its members): MDX's TopCount within parent with
+    VisualTotals off shows a parent's total only for parents with a visible member. The
+    grand total is always kept.
 Limit and offset page the rows after that, subtotals included, in the answer's order.
 """
 
@@ -53,13 +57,15 @@ from warehouse.cube.scope import (
     join,
     select_from,
     subquery,
+    table_expr,
 )
 from warehouse.cube.source import FactSource, SourcePicker, base_source
-from warehouse.cube.timecalc import NESTS, PERIODS, defined, window_table
+from warehouse.cube.timecalc import GRAIN, defined, nests, to_date_span, window_table
 from warehouse.errors import UserError
 
 GROUPING_COLUMN = "grouping_id"
 TOP_TABLE = "__top"         # the kept cells of a top-N with subtotals of the visible ones
+RANKED_TABLE = "__ranked"   # the answer's rows ranked, for a top-N with subtotals of all
 
 
 @dataclass
@@ -211,13 +217,13 @@ def _kept(model: CubeModel, cube: Cube, query: Query, names: list[str], levels,
           segments: tuple, picker: SourcePicker, params: Params, sources: list[str]
           ) -> exp.Select:
     """The cells a top-N keeps (their level keys as __k<i>): the query at the detail grain,
-    without totals, ranked by the top-N column alone."""
+    without totals, ranked by the top-N column. Its cells are the query's, of every fact it
+    reads (not only the ranked measure's: a drill-across cell without tickets has 0 tickets
+    and may be kept), so the detail rows are the ones the top-N without totals shows."""
     by = query.top.by
-    ranking = query.with_(measures=tuple(m for m in query.measures if m == by),
-                          time=tuple(t for t in query.time if t.column == by)[:1],
+    ranking = query.with_(time=tuple(t for t in query.time if t.column == by)[:1],
                           totals="none", grouping_sets=None, order=(), limit=None, offset=0)
-    measures = list(dict.fromkeys(list(ranking.measures)
-                                  + [t.measure for t in ranking.time]))
+    measures = list(dict.fromkeys(list(query.measures) + [t.measure for t in query.time]))
     components = _components(model, cube, ranking, names, None, measures, segments, params,
                              picker, sources, False, label="top-N ranking ")
     ranked, _columns = _assemble(cube, ranking, names, levels, None, measures, components,
@@ -244,10 +250,11 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
     for calc in query.time:
         own = measure_sql.base_measures(cube, [calc.measure])
         role_name, period = _time_level(cube, names, calc)
+        span = _span(cube, names, calc, role_name)
         for m in own:
             if m.semi_additive:   # its refusal first: it says more than the general one
                 _check_whole(cube, query, calc, role_name, period, segments, semi=m)
-        plan = _window_plan(cube, query, names, sets, calc, role_name, period, segments)
+        plan = _window_plan(cube, query, names, sets, calc, role_name, period, span, segments)
         coarser = [p for p, _sets in plan if p != period]
         if restricted and coarser:
             raise UserError(
@@ -271,7 +278,7 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
                     f"{ms[0].over.name!r})")
             parts = []
             for row_period, row_sets in plan:
-                window = window_table(role.dimension, calc, row_period)
+                window = window_table(role.dimension, calc, row_period, span)
                 part = Part(member, names, row_sets, ms, query.cuts, segments,
                             replaced={role.name: window}, semi=ms[0] if semi else None,
                             kept=TOP_TABLE if restricted else None)
@@ -284,8 +291,8 @@ def _split(model: CubeModel, cube: Cube, query: Query, names: list[str],
 
 
 def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[int, ...]] | None,
-                 calc: TimeCalc, role_name: str, period: str, segments: tuple
-                 ) -> list[tuple[str, list[tuple[int, ...]] | None]]:
+                 calc: TimeCalc, role_name: str, period: str, span: str | None,
+                 segments: tuple) -> list[tuple[str, list[tuple[int, ...]] | None]]:
     """The windows a time calculation needs: (period, the grouping sets evaluated at it).
 
     Without totals, one window at the query's time level. With totals, each grouping set is
@@ -295,21 +302,40 @@ def _window_plan(cube: Cube, query: Query, names: list[str], sets: list[tuple[in
     """
     _check_whole(cube, query, calc, role_name, period, segments, subtotal=False)
     if sets is None:
+        _check_unsplit(cube, calc, [cube.level(name) for name in names], role_name, period)
         return [(period, None)]
     kind = calc.against if calc.kind in {"change", "change_pct"} else calc.kind
+    dim = cube.role(role_name).dimension
     plan: dict[str, list[tuple[int, ...]]] = {}
     for s in sets:
-        finest = _finest_period([ref for ref in (cube.level(names[i]) for i in s)
-                                 if ref.role.name == role_name])
+        refs = [ref for ref in (cube.level(names[i]) for i in s) if ref.role.name == role_name]
+        finest = _finest_period(refs)
         if finest is None:
             continue
         mine = finest[1]
         if mine != period:
-            if not defined(kind, mine):
+            if not defined(dim, kind, mine, span):
                 continue
             _check_whole(cube, query, calc, role_name, mine, segments)
+        _check_unsplit(cube, calc, refs, role_name, mine)
         plan.setdefault(mine, []).append(s)
     return list(plan.items())
+
+
+def _check_unsplit(cube: Cube, calc: TimeCalc, refs: list[LevelRef], role_name: str,
+                   period: str) -> None:
+    """Refuse rows of `period` grouped by another level with a period of the role that does
+    not hold whole members of it (year with fiscal_year, month with iso_week): a row would be
+    part of its period (January to March of 2024 in fiscal 2024), its window the whole."""
+    for ref in refs:
+        other = ref.level.period
+        if ref.role.name != role_name or not other:
+            continue
+        if not nests(ref.role.dimension, period, other):
+            raise UserError(
+                f"time calculation {calc.column}: its rows are {period}s, but grouped by "
+                f"{ref.name} too, which splits a {period} into parts ({other} members do not "
+                f"hold whole {period}s); drill down by one of them, or by a finer date level")
 
 
 def _above(dimension: Dimension, level: str, period: str) -> bool:
@@ -340,13 +366,14 @@ def _check_whole(cube: Cube, query: Query, calc: TimeCalc, role_name: str, perio
     for ref in refs:
         if ref.role.name != role_name:
             continue
-        if ref.level.period and (period, ref.level.period) in NESTS:
+        dim = ref.role.dimension
+        if ref.level.period and nests(dim, period, ref.level.period):
             continue
         if not subtotal and semi is None and not ref.level.period and _above(
                 ref.role.dimension, ref.level.name, period):
             continue
-        whole = [lv for lv, spec in ref.role.dimension.levels.items()
-                 if spec.period and (period, spec.period) in NESTS]
+        whole = [lv for lv, spec in dim.levels.items()
+                 if spec.period and nests(dim, period, spec.period)]
         if semi is not None:
             raise UserError(
                 f"time calculation {calc.column} of the semi-additive measure {semi.name}: a "
@@ -388,8 +415,17 @@ def _time_level(cube: Cube, names: list[str], calc: TimeCalc) -> tuple[str, str]
                            if not calc.role or ref.role.name == cube.role(calc.role).name])
     if best is None:
         raise UserError(f"time calculation {calc.column}: drill down by a date level with a "
-                        f"period (year, quarter, month, week or day), e.g. date.month")
+                        f"period (year, quarter, month, week, day, fiscal_year or "
+                        f"fiscal_quarter), e.g. date.month")
     return best
+
+
+def _span(cube: Cube, names: list[str], calc: TimeCalc, role_name: str) -> str | None:
+    """The period a to-date calculation runs within: calendar or fiscal (timecalc.to_date_span)
+    after the query's levels of the role."""
+    drilled = [ref.level.period for ref in (cube.level(name) for name in names)
+               if ref.role.name == role_name and ref.level.period]
+    return to_date_span(cube.role(role_name).dimension, calc.kind, calc.hierarchy, drilled)
 
 
 def _finest_period(refs: list[LevelRef]) -> tuple[str, str] | None:
@@ -399,7 +435,7 @@ def _finest_period(refs: list[LevelRef]) -> tuple[str, str] | None:
     for ref in refs:
         if ref.role.dimension.time is None or not ref.level.period:
             continue
-        if best is None or PERIODS.index(ref.level.period) < PERIODS.index(best[1]):
+        if best is None or GRAIN[ref.level.period] < GRAIN[best[1]]:
             best = (ref.role.name, ref.level.period)
     return best
 
@@ -587,7 +623,7 @@ def _assemble(cube: Cube, query: Query, names: list[str], levels, sets, measures
                        GROUPING_COLUMN)
     outer = select_from(outer_cols, inner, "q")
     if query.top is not None:
-        _top(outer, query, names, sets, within)
+        outer = _top(outer, inner, query, names, sets, within)
 
     def level_keys(i: int) -> list[exp.Expression]:
         return [col(f"__order{i}", "q"), col(names[i], "q")]
@@ -659,11 +695,12 @@ def _order(cube: Cube, query: Query, names: list[str],
     return out
 
 
-def _top(outer: exp.Select, query: Query, names: list[str], sets, within: list[str]) -> None:
-    """QUALIFY the n best rows by the top-N column within each parent (see the docstring)."""
+def _top(outer: exp.Select, inner: exp.Select, query: Query, names: list[str], sets,
+         within: list[str]) -> exp.Select:
+    """Keep the n best rows by the top-N column within each parent (see the docstring)."""
     top = query.top
     if sets is not None and top.subtotals == "visible":
-        return          # the components read the kept cells' facts only (TOP_TABLE)
+        return outer    # the components read the kept cells' facts only (TOP_TABLE)
     gbits = [col(f"__g{i}", "q") for i in range(len(names))] if sets is not None else []
     window = exp.Window(
         this=exp.RowNumber(),
@@ -671,11 +708,46 @@ def _top(outer: exp.Select, query: Query, names: list[str], sets, within: list[s
         order=exp.Order(expressions=[
             exp.Ordered(this=col(top.by, "q"), desc=top.descending, nulls_first=False)]
             + [exp.Ordered(this=col(n, "q")) for n in names]))
-    keep: exp.Expression = exp.LTE(this=window, expression=exp.Literal.number(int(top.n)))
     ranked = [i for i, name in enumerate(names) if name not in within]
-    if sets is not None and ranked:
-        # Rows of a set lacking a ranked level are totals over all the members: all kept.
-        total = any_of([exp.EQ(this=gbits[i].copy(), expression=exp.Literal.number(1))
-                        for i in ranked])
-        keep = exp.Or(this=exp.Paren(this=total), expression=keep)
-    outer.set("qualify", exp.Qualify(this=keep))
+    if sets is None or not ranked:
+        outer.set("qualify", exp.Qualify(this=exp.LTE(
+            this=window, expression=exp.Literal.number(int(top.n)))))
+        return outer
+    return _top_with_parents(outer, inner, names, window, ranked, int(top.n))
+
+
+def _top_with_parents(outer: exp.Select, inner: exp.Select, names: list[str],
+                      window: exp.Window, ranked: list[int], n: int) -> exp.Select:
+    """Top-N with subtotals over all members: the rows grouping by every ranked level are
+    ranked (ROW_NUMBER as __rank in the CTE __ranked); a subtotal row is kept when one of the
+    kept rows lies under it (it groups by the subtotal's levels, with the same members), as
+    MDX shows a parent of TopCount's members with VisualTotals off: a parent whose members
+    were all cut away is not shown. The grand total is always kept, as without top-N."""
+    def ranked_row(table: str) -> exp.Expression:
+        return all_of([exp.EQ(this=col(f"__g{i}", table), expression=exp.Literal.number(0))
+                       for i in ranked])
+
+    def kept(table: str) -> exp.Expression:
+        return exp.and_(ranked_row(table), exp.LTE(this=col("__rank", table),
+                                                    expression=exp.Literal.number(n)))
+
+    under = all_of([exp.or_(
+        exp.EQ(this=col(f"__g{i}", "q"), expression=exp.Literal.number(1)),
+        exp.and_(exp.EQ(this=col(f"__g{i}", "c"), expression=exp.Literal.number(0)),
+                 exp.NullSafeEQ(this=col(name, "c"), expression=col(name, "q"))))
+        for i, name in enumerate(names)])
+    below = exp.Exists(this=exp.Select(
+        expressions=[exp.Literal.number(1)], from_=exp.From(this=table_expr(RANKED_TABLE, "c")),
+        where=exp.Where(this=exp.and_(kept("c"), under))))
+    grand = all_of([exp.EQ(this=col(f"__g{i}", "q"), expression=exp.Literal.number(1))
+                    for i in range(len(names))])
+    keep = exp.or_(kept("q"), exp.and_(exp.Not(this=exp.Paren(this=ranked_row("q"))),
+                                       exp.or_(grand, below)))
+    ranking = select_from([exp.Column(this=exp.Star(), table=ident("q")),
+                           alias(window, "__rank")], inner, "q")
+    tree = exp.Select(expressions=outer.expressions,
+                      from_=exp.From(this=table_expr(RANKED_TABLE, "q")),
+                      where=exp.Where(this=keep))
+    tree.set("with_", exp.With(expressions=[exp.CTE(
+        this=ranking, alias=exp.TableAlias(this=ident(RANKED_TABLE)))]))
+    return tree

@@ -54,6 +54,7 @@ class Dimension:
     default_hierarchy: str | None = None
     time: Attr | None = None
     parent: str | None = None
+    fiscal_start: int = 1         # the month fiscal periods start in (fiscal_year_start)
 
     def level(self, name: str) -> Level | None:
         """A declared level, or any attribute as a one-attribute level (for filters), or
@@ -286,9 +287,16 @@ def _with_levels(path: Path, where: str, name: str, spec: DimensionSpec, attrs: 
         time = attrs.get(spec.time)
         if time is None or time.dtype != "DATE":
             raise ContractError(f"{path}: {where}.time: {spec.time!r} must be a DATE column")
+    for lname, lv in spec.levels.items():
+        if lv.period and not time:
+            raise ContractError(f"{path}: {where}.levels.{lname}.period: the dimension "
+                                f"declares no `time:` column")
+        if (lv.period or "").startswith("fiscal_") and spec.fiscal_year_start is None:
+            raise ContractError(f"{path}: {where}.levels.{lname}.period: {lv.period} needs "
+                                f"the month the fiscal year starts in (fiscal_year_start: 4)")
     return Dimension(name, table, key, attrs, levels, dict(spec.hierarchies),
                      spec.default_hierarchy or next(iter(spec.hierarchies), None), time,
-                     spec.parent)
+                     spec.parent, spec.fiscal_year_start or 1)
 
 
 def _expr_type(tree: exp.Expression, columns: dict[str, str]) -> str:

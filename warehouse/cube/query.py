@@ -77,7 +77,10 @@ class TopN:
         ratio, a time calculation the kept cells' window.
       * "all" ("include filtered items in totals"): the parent's total over all its members,
         as the query without top-N gives it; only rows that group by every ranked level are
-        ranked (each within its parent's levels that the row keeps).
+        ranked (each within its parent's levels that the row keeps). A subtotal row is shown
+        only when at least one kept row lies under it (MDX TopCount within parent with
+        VisualTotals off): a parent whose members were all cut away is not shown; the grand
+        total always is.
     """
 
     n: int
@@ -98,6 +101,11 @@ class TimeCalc:
     ytd/qtd/mtd: to date within the year/quarter/month; last_year: same period a year before;
     previous: the period before; rolling: the last `n` periods; change / change_pct: against
     the previous period (or `against="last_year"`). `name` defaults to measure_kind.
+
+    Periods follow the query's date level: by fiscal_year or fiscal_quarter, last_year,
+    previous and rolling are fiscal years and quarters. ytd/qtd run within the calendar year
+    (quarter) unless the query drills by a fiscal level, or `hierarchy` names the date
+    hierarchy whose year (quarter) to use ("fiscal": fiscal YTD of months drilled alone).
     """
 
     measure: str
@@ -106,6 +114,7 @@ class TimeCalc:
     role: str | None = None
     against: Literal["previous", "last_year"] = "previous"
     name: str | None = None
+    hierarchy: str | None = None
 
     @property
     def column(self) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-PERIODS = ("year", "quarter", "month", "week", "day")
+PERIODS = ("year", "quarter", "month", "week", "day", "fiscal_year", "fiscal_quarter")
 MEASURE_TYPES = ("sum", "count", "count_distinct", "approx_count_distinct", "avg", "min", "max",
                  "calculated")
 
@@ -40,8 +40,10 @@ class LevelSpec(Frozen):
     key: str = Field(description="attribute or column whose value identifies a member")
     label: str | None = Field(None, description="attribute shown to people (default: the key)")
     sort: str | None = Field(None, description="attribute members are ordered by (default: key)")
-    period: Literal["year", "quarter", "month", "week", "day"] | None = Field(
-        None, description="calendar granularity of this level, for time intelligence")
+    period: Literal["year", "quarter", "month", "week", "day", "fiscal_year",
+                    "fiscal_quarter"] | None = Field(
+        None, description="calendar granularity of this level, for time intelligence "
+                          "(fiscal ones start in the dimension's fiscal_year_start month)")
     parent_child: bool = Field(
         False, description="a member stands for itself and every member under it (`parent`)")
     description: str = ""
@@ -53,6 +55,9 @@ class DimensionSpec(Frozen):
     table: str
     key: str = Field(description="surrogate key column the facts reference")
     time: str | None = Field(None, description="DATE column: makes this a time dimension")
+    fiscal_year_start: int | None = Field(
+        None, ge=1, le=12, description="month (1-12) the fiscal year starts in: the start of "
+                                       "the fiscal_year and fiscal_quarter periods")
     parent: str | None = Field(None, description="column holding the key of a member's parent "
                                                  "(a parent-child hierarchy)")
     description: str = ""
