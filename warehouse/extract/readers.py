@@ -170,6 +170,13 @@ class SqlAlchemyReader:
 
     def _land(self, statement, names: list[str], target: str) -> int:
         self.con.execute(f"DROP TABLE IF EXISTS {q(target)}")
+        try:
+            return self._land_batches(statement, names, target)
+        except self.sa.exc.SQLAlchemyError as exc:
+            raise SourceUnavailableError(f"source {self.alias!r}: read failed: "
+                                         f"{duck.first_line(exc)}") from exc
+
+    def _land_batches(self, statement, names: list[str], target: str) -> int:
         total = 0
         for batch in self._batches(statement, names):
             self.con.register("_sa_batch", batch)
@@ -211,6 +218,8 @@ class SqlAlchemyReader:
         return value
 
     def close(self) -> None:
+        for landed in (LANDED, LANDED_KEYS):   # each _land replaced the last; drop the last
+            self.con.execute(f"DROP TABLE IF EXISTS {q(landed)}")
         self.engine.dispose()
 
 

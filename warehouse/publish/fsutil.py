@@ -93,10 +93,10 @@ def copy_file_parallel(src: Path, dst: Path, threads: int = _COPY_THREADS) -> No
         return
     fin = os.open(src, os.O_RDONLY)
     try:
-        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         try:
             os.ftruncate(fout, size)
-            errors: list[OSError] = []
+            errors: list[BaseException] = []
             bounds = [size * i // threads for i in range(threads + 1)]
             workers = [threading.Thread(target=_copy_range, args=(fin, fout, a, b, errors))
                        for a, b in itertools.pairwise(bounds)]
@@ -108,11 +108,15 @@ def copy_file_parallel(src: Path, dst: Path, threads: int = _COPY_THREADS) -> No
             os.close(fout)
     finally:
         os.close(fin)
+    unexpected = [e for e in errors if not isinstance(e, OSError)]
+    if unexpected:
+        raise unexpected[0]           # never accept a half-copied build file
     if errors:
         shutil.copyfile(src, dst)      # e.g. EXDEV or EINVAL: the plain copy always works
 
 
-def _copy_range(fin: int, fout: int, start: int, end: int, errors: list[OSError]) -> None:
+def _copy_range(fin: int, fout: int, start: int, end: int,
+                errors: list[BaseException]) -> None:
     offset = start
     try:
         while offset < end:
@@ -120,5 +124,5 @@ def _copy_range(fin: int, fout: int, start: int, end: int, errors: list[OSError]
             if copied == 0:
                 raise OSError(f"copy_file_range stopped at byte {offset} of {end}")
             offset += copied
-    except OSError as exc:
+    except BaseException as exc:  # handed to the calling thread, which re-raises or retries
         errors.append(exc)

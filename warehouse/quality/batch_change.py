@@ -93,11 +93,19 @@ def bounds_text(kwargs: dict[str, Any]) -> str:
     return f"[{'-' if lo is None else lo}, {'-' if hi is None else hi}]"
 
 
+# A failing batch is never the baseline, so a real change at the source keeps failing until
+# the suite says otherwise: the message says how.
+WAY_OUT = (" (if the change is real, widen min_ratio/max_ratio in the staging suite or set "
+           "its severity to warning for the next load; a load that publishes becomes the new "
+           "baseline)")
+
+
 def summary(found: list[Change], failing: list[Change], kwargs: dict[str, Any]) -> str:
     """The observed text: failures first, each naming the table, both counts and the bounds."""
     compared = [c for c in found if c.ratio is not None]
     if failing:
-        return "; ".join(f"{c.describe()}, outside {bounds_text(kwargs)}" for c in failing)
+        return ("; ".join(f"{c.describe()}, outside {bounds_text(kwargs)}" for c in failing)
+                + WAY_OUT)
     if not compared:
         return "no batch of this load has an earlier batch to compare with"
     shown = "; ".join(c.describe() for c in compared[:3])

@@ -370,11 +370,13 @@ def _type_file_rows(con: duckdb.DuckDBPyConnection, staging: StagingModel, famil
                          prefix=f"{lit('file ' + file_name + ' row ')} || r._file_row || ' field '")
     missing = set(entity.columns) - set(family.columns)
     sql = typed_rows_sql(entity, family, relation, missing, lineage, carry=("_qid", "_qload"))
-    ok = _try_typing(con, [sql], where, f"{family.name} {file_name}")
-    if ok:
-        quarantine_conflicting_keys(con, family, file_name, compiled.raw_json_of_file)
-    drop_raw(con)
-    drop_reference_tables(con, family)
+    try:
+        ok = _try_typing(con, [sql], where, f"{family.name} {file_name}")
+        if ok:
+            quarantine_conflicting_keys(con, family, file_name, compiled.raw_json_of_file)
+    finally:  # built from the geography staged so far: never left for the load's own files
+        drop_raw(con)
+        drop_reference_tables(con, family)
     return ok
 
 
