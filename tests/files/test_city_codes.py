@@ -15,6 +15,7 @@ from tests.mini_sources import execute
 from tests.quality.test_quarantine_cli import crmwh
 from tests.quality.test_source_row_release import use_contracts
 from tests.snapshots import query, unbalanced
+from warehouse.clean.geo import city_code_aliases
 from warehouse.config import SOURCES_DIR
 from warehouse.load import run_load
 
@@ -49,7 +50,8 @@ def test_cities_map_to_the_geography_dimension_and_unknown_ones_are_quarantined(
     [(key, problems)] = query(home, "SELECT row_key, problems FROM quarantine.source_rows")
     assert key == "P3"
     assert problems == [f"file {FILE} row 3 field 城市 (city_id): '深圳' is not a city of the "
-                        "geography dimension (no city_id for it) (rule city_code)"]
+                        "geography dimension with one city_id (none, or several cities of "
+                        "that name) (rule city_code)"]
     assert unbalanced(home) == []
 
     # The CRM's geography gains 深圳 (staged by the next load); then the row is released and
@@ -74,3 +76,13 @@ def test_the_shipped_file_contracts_code_every_city_column():
             assert cols["city_id"]["from"] == cols["city_name"]["from"], (name, family)
             assert cols["city_id"]["clean"][-1] == "city_code"
             assert cols["province_code"]["clean"][-1] == "province_code"   # unchanged
+
+
+def test_a_city_name_two_staged_cities_share_maps_to_neither():
+    """Which 朝阳区 a file meant is unknown: its rows are quarantined, not given a guess."""
+    places = (("110000", "北京市", "朝阳区"), ("220000", "吉林省", "朝阳区"),
+              ("110000", "北京市", "海淀区"))
+    staged = (("朝阳区", 110105), ("朝阳区", 220104), ("海淀区", 110108))
+    codes = city_code_aliases(places, staged)
+    assert "朝阳区" not in codes and "朝阳" not in codes
+    assert codes["海淀区"] == "110108"

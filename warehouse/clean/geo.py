@@ -121,8 +121,12 @@ def staged_city_ids(con: duckdb.DuckDBPyConnection | None) -> tuple[tuple[str, i
 @lru_cache(maxsize=4)
 def city_code_aliases(places: tuple[Place, ...], staged: tuple[tuple[str, int], ...]
                       ) -> dict[str, str]:
-    """Variant -> the geography dimension's city_id (as text) of the city it names."""
-    ids: dict[str, str] = {}
+    """Variant -> the geography dimension's city_id (as text) of the city it names. A name
+    that several staged cities share maps to none of them: which one a file meant is not
+    known, so its rows are quarantined (and released once the geography says) rather than
+    given a guessed city."""
+    ids: dict[str, set[str]] = {}
     for name, city_id in staged:
-        ids.setdefault(name, str(city_id))
-    return {variant: ids[city] for variant, city in city_aliases(places).items() if city in ids}
+        ids.setdefault(name, set()).add(str(city_id))
+    one = {name: next(iter(found)) for name, found in ids.items() if len(found) == 1}
+    return {variant: one[city] for variant, city in city_aliases(places).items() if city in one}

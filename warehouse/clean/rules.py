@@ -241,7 +241,8 @@ RULES: dict[str, Rule] = {
     "city_name": Rule(city_name, True, expects="a city known to the geography",
                       lookup=lambda con: city_aliases(reference(con))),
     "city_code": Rule(city_code, True,
-                      expects="a city of the geography dimension (no city_id for it)",
+                      expects="a city of the geography dimension with one city_id (none, "
+                              "or several cities of that name)",
                       lookup=lambda con: city_code_aliases(reference(con), staged_city_ids(con))),
     "map": Rule(map_, True, _map_args, "a value in the map"),
 }
