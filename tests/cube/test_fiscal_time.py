@@ -138,6 +138,11 @@ def test_refusals_say_what_to_ask(mini_time_wh):
         ask(["date.month"], "fiscl")
     with pytest.raises(UserError, match=r"hierarchy iso .*no level with a year period"):
         ask(["date.month"], "iso")
+    # Where a hierarchy chooses nothing it is refused, not silently ignored.
+    for kind in ("mtd", "last_year", "previous"):
+        with pytest.raises(UserError, match=rf"time calculation {kind}: a hierarchy "
+                                            r"\(@fiscal\) only chooses"):
+            ask(["date.month"], "fiscal", kind)
     # A year row grouped by fiscal years too is part of its year (January to March in one
     # fiscal year, the rest in the next), its window the whole year: refused, with totals too.
     for totals in ("none", "rollup"):

@@ -152,6 +152,10 @@ def to_date_span(dim: Dimension, kind: str, hierarchy: str | None, drilled: list
     are ambiguous; with neither (months, days only) it is the calendar's.
     """
     grain = TO_DATE_SPANS.get(kind)
+    if hierarchy is not None and grain in (None, "month"):
+        raise UserError(f"time calculation {kind}: a hierarchy (@{hierarchy}) only chooses the "
+                        "year or quarter ytd and qtd run within; drop it for "
+                        f"{kind}, or drill by the hierarchy's levels")
     if grain is None:
         return None
     if grain == "month":
