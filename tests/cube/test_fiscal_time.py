@@ -12,11 +12,10 @@ together make a to-date calculation ambiguous: refused unless the hierarchy is n
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from tests.cube import pandas_oracle as oracle
+from tests.cube.answers import assert_cells, cells
 from tests.cube.test_semi_time import SNAPSHOT, snapshot_copy
 from warehouse.cube import PointCut, TimeCalc, make_query
 from warehouse.errors import UserError
@@ -41,20 +40,7 @@ def run(engine, cube, measures, levels, calcs, hierarchy=None, **kw) -> dict[tup
     """The engine's answer: {(level values..., [grouping id]): (measures..., calculations...)}."""
     time = tuple(TimeCalc(m, kind, n=k, hierarchy=hierarchy) for kind, k, m in calcs)
     query = make_query(cube, measures, levels, time=time, **kw)
-    data = engine.run(query).table.to_pydict()
-    keys = [*levels] + (["grouping_id"] if query.totals != "none" else [])
-    columns = [*measures, *(t.column for t in time)]
-    return {tuple(data[k][i] for k in keys): tuple(data[c][i] for c in columns)
-            for i in range(len(data[columns[0]]))}
-
-
-def assert_same(got: dict, want: dict) -> None:
-    assert set(got) == set(want), sorted(set(got) ^ set(want), key=repr)[:6]
-    for key, values in want.items():
-        for a, b in zip(got[key], values, strict=True):
-            assert (a is None and b is None) or (
-                a is not None and b is not None
-                and math.isclose(float(a), float(b), abs_tol=1e-9)), (key, got[key], values)
+    return cells(engine, query, [*measures, *(t.column for t in time)])
 
 
 def calcs_of(measures: list[str], kinds=KINDS) -> list[tuple]:
@@ -74,7 +60,7 @@ def test_fiscal_levels_match_the_oracle(mini_time_wh, frames, levels, totals):
         calcs = [c for c in calcs if c[0] != "qtd"]
     got = run(mini_time_wh, "sales", measures, levels, calcs, totals=totals)
     want = oracle.time_answer(frames, "sales", measures, levels, [], calcs, totals)
-    assert_same(got, want)
+    assert_cells(got, want)
 
 
 def test_fiscal_ytd_differs_from_the_calendars(mini_time_wh, frames):
@@ -84,7 +70,7 @@ def test_fiscal_ytd_differs_from_the_calendars(mini_time_wh, frames):
     calendar = run(mini_time_wh, "sales", ["revenue"], levels, [("ytd", 3, "revenue")],
                    hierarchy="calendar")
     assert any(fiscal[k] != calendar[k] for k in fiscal)
-    assert_same(calendar, oracle.time_answer(frames, "sales", ["revenue"], levels, [],
+    assert_cells(calendar, oracle.time_answer(frames, "sales", ["revenue"], levels, [],
                                              [("ytd", 3, "revenue", "calendar")]))
 
 
@@ -96,7 +82,7 @@ def test_months_alone_are_calendar_unless_the_hierarchy_is_named(mini_time_wh, f
     got = run(mini_time_wh, "sales", ["revenue", "customers"], levels, calcs, hierarchy)
     want = oracle.time_answer(frames, "sales", ["revenue", "customers"], levels, [],
                               [(*c, hierarchy or "calendar") for c in calcs])
-    assert_same(got, want)
+    assert_cells(got, want)
     if hierarchy == "fiscal":       # April starts a fiscal year: YTD is April's own value
         calendar = run(mini_time_wh, "sales", ["revenue"], levels, [("ytd", 3, "revenue")])
         assert any(got[k][2] != calendar[k][1] for k in got)
@@ -110,7 +96,7 @@ def test_months_under_fiscal_years_are_fiscal(mini_time_wh, frames, totals):
               cuts=[PointCut("date.fiscal_year", 2025)])
     want = oracle.time_answer(frames, "sales", ["revenue"], levels,
                               [PointCut("date.fiscal_year", 2025)], calcs, totals)
-    assert_same(got, want)
+    assert_cells(got, want)
 
 
 def test_calendar_and_fiscal_levels_together_need_the_hierarchy(mini_time_wh, frames):
@@ -120,11 +106,11 @@ def test_calendar_and_fiscal_levels_together_need_the_hierarchy(mini_time_wh, fr
         run(mini_time_wh, "sales", ["revenue"], levels, ytd)
     for hierarchy in ("calendar", "fiscal"):
         got = run(mini_time_wh, "sales", ["revenue"], levels, ytd, hierarchy)
-        assert_same(got, oracle.time_answer(frames, "sales", ["revenue"], levels, [],
+        assert_cells(got, oracle.time_answer(frames, "sales", ["revenue"], levels, [],
                                             [(*ytd[0], hierarchy)]))
     # Not to-date kinds are not ambiguous: they follow the rows' period.
     calcs = [("last_year", 3, "revenue"), ("previous", 3, "revenue")]
-    assert_same(run(mini_time_wh, "sales", ["revenue"], levels, calcs),
+    assert_cells(run(mini_time_wh, "sales", ["revenue"], levels, calcs),
                 oracle.time_answer(frames, "sales", ["revenue"], levels, [], calcs))
 
 
@@ -161,7 +147,7 @@ def test_semi_additive_balances_over_fiscal_periods(snapshot_wh, totals):
     calcs = calcs_of(measures, [("ytd", 3), ("last_year", 3), ("previous", 3), ("rolling", 2)])
     got = run(snapshot_wh, "customer_snapshot", measures, levels, calcs, totals=totals)
     want = oracle.time_answer(frames, "customer_snapshot", measures, levels, [], calcs, totals)
-    assert_same(got, want)
+    assert_cells(got, want)
 
 
 def test_the_cli_names_the_hierarchy_after_an_at_sign():

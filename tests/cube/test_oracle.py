@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.cube.answers import assert_cells, cells
 from tests.cube.oracle import (
     INVOICE_MEASURES,
     INVOICE_ROLES,
@@ -44,18 +45,11 @@ def same(a, b) -> bool:
 
 def engine_answer(engine, measures, levels, cuts, segments, totals) -> dict[tuple, tuple]:
     query = make_query("sales", measures, levels, cuts, segments=segments, totals=totals)
-    data = engine.run(query).table.to_pydict()
-    keys = list(levels) + (["grouping_id"] if totals != "none" else [])
-    count = len(next(iter(data.values()))) if data else 0
-    return {tuple(data[k][i] for k in keys): tuple(data[m][i] for m in measures)
-            for i in range(count)}
+    return cells(engine, query, list(measures))
 
 
 def assert_same(got: dict, want: dict) -> None:
-    assert set(got) == set(want), (sorted(set(got) ^ set(want), key=repr)[:5])
-    for key, values in want.items():
-        assert all(same(a, b) for a, b in zip(got[key], values, strict=True)), \
-            (key, got[key], values)
+    assert_cells(got, want, same)
 
 
 cut_kinds = st.sampled_from(["point", "set", "not", "missing"])

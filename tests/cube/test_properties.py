@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.cube import pandas_oracle as oracle
+from tests.cube.answers import cells
 from warehouse.cube import PathCut, PointCut, RangeCut, SetCut, TimeCalc, TopN, make_query
 from warehouse.errors import UserError
 
@@ -188,16 +189,6 @@ def describe(world: World, query, want: dict) -> None:
         event(f"totals {query.totals}")
 
 
-def engine_answer(engine, query, columns: list[str]) -> dict[tuple, tuple]:
-    data = engine.run(query).table.to_pydict()
-    keys = list(query.drilldown) + (["grouping_id"] if query.totals != "none" else [])
-    count = len(data[columns[0]])
-    out = {tuple(data[k][i] for k in keys): tuple(data[c][i] for c in columns)
-           for i in range(count)}
-    assert len(out) == count, "two answer rows for one cell"
-    return out
-
-
 def assert_same(cube: str, columns: list[str], got: dict, want: dict) -> None:
     missing, extra = set(want) - set(got), set(got) - set(want)
     assert not missing and not extra, (f"cells only in the oracle: {sorted(missing, key=repr)[:4]}"
@@ -218,7 +209,7 @@ def test_random_queries_match_the_oracle(world):
         query = make_query(cube, measures, drill, chosen, segments=segments, totals=totals)
         want = oracle.answer(world.frames, cube, measures, drill, chosen, segments, totals)
         describe(world, query, want)
-        assert_same(cube, measures, engine_answer(world.engine, query, measures), want)
+        assert_same(cube, measures, cells(world.engine, query, measures), want)
 
     check()
 
@@ -345,7 +336,7 @@ def test_random_time_calculations_match_the_oracle(world):
         columns = measures + [t.column for t in time]
         want = oracle.time_answer(world.frames, cube, measures, drill, chosen, calcs, totals)
         describe(world, query, want)
-        assert_same(cube, columns, engine_answer(world.engine, query, columns), want)
+        assert_same(cube, columns, cells(world.engine, query, columns), want)
 
     check()
 
@@ -384,7 +375,7 @@ def test_random_top_n_within_parent_matches_the_oracle(world):
         event("some row cut" if len(want) < len(plain) else "nothing cut")
         if totals != "none":
             event(f"top-N subtotals {top.subtotals}")
-        assert_same(cube, measures, engine_answer(world.engine, query, measures), want)
+        assert_same(cube, measures, cells(world.engine, query, measures), want)
 
     check()
 

@@ -10,12 +10,12 @@ ARG_MAX skips NULL values, which is what the engine relies on (component._pick_p
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import pytest
 
 from tests.cube import pandas_oracle as oracle
+from tests.cube.answers import assert_cells, cells
 from tests.cube.test_semi_time import snapshot_copy
 from warehouse.cube import TimeCalc, make_query
 
@@ -49,22 +49,6 @@ def frames(null_wh):
     return oracle.load_world(null_wh.con)
 
 
-def engine_answer(engine, query, columns: list[str]) -> dict[tuple, tuple]:
-    data = engine.run(query).table.to_pydict()
-    keys = list(query.drilldown) + (["grouping_id"] if query.totals != "none" else [])
-    return {tuple(data[k][i] for k in keys): tuple(data[c][i] for c in columns)
-            for i in range(len(data[columns[0]]))}
-
-
-def assert_same(got: dict, want: dict) -> None:
-    assert set(got) == set(want), sorted(set(got) ^ set(want), key=repr)[:6]
-    for key, values in want.items():
-        for a, b in zip(got[key], values, strict=True):
-            assert (a is None and b is None) or (
-                a is not None and b is not None
-                and math.isclose(float(a), float(b), abs_tol=1e-9)), (key, got[key], values)
-
-
 def test_the_data_has_all_null_last_days(frames):
     """The trap: periods whose last day with rows has no value (a naive pick gives NULL)."""
     rows = frames["customer_snapshot"]
@@ -81,7 +65,7 @@ def test_a_null_on_the_last_day_is_skipped_with_and_without_totals(null_wh, fram
                                                                    totals):
     query = make_query("customer_snapshot", MEASURES, levels, totals=totals)
     want = oracle.answer(frames, "customer_snapshot", MEASURES, levels, totals=totals)
-    assert_same(engine_answer(null_wh, query, MEASURES), want)
+    assert_cells(cells(null_wh, query, MEASURES), want)
 
 
 @pytest.mark.parametrize("totals", ["none", "rollup"])
@@ -97,4 +81,4 @@ def test_time_calculations_pick_the_last_day_with_a_value(null_wh, frames, total
     want = oracle.time_answer(frames, "customer_snapshot",
                               ["open_receivables", "opening_receivables"], levels, [], calcs,
                               totals)
-    assert_same(engine_answer(null_wh, query, columns), want)
+    assert_cells(cells(null_wh, query, columns), want)

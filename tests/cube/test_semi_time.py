@@ -27,6 +27,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
+from tests.cube.answers import assert_cells, cells
 from tests.cube.oracle import (
     SALES_MEASURES,
     SALES_ROLES,
@@ -237,12 +238,8 @@ def oracle(facts: dict[str, list], levels: list[str], sets, cuts, measures: list
 
 
 def engine_answer(engine, cube, levels, measures, calcs, **kw) -> dict[tuple, tuple]:
-    result = engine.run(make_query(cube, measures, levels, time=tuple(calcs), **kw))
-    data = result.table.to_pydict()
-    keys = [*levels] + (["grouping_id"] if kw.get("totals", "none") != "none" else [])
-    columns = [*measures, *(c.column for c in calcs)]
-    return {tuple(data[k][i] for k in keys): tuple(data[c][i] for c in columns)
-            for i in range(result.table.num_rows)}
+    query = make_query(cube, measures, levels, time=tuple(calcs), **kw)
+    return cells(engine, query, [*measures, *(c.column for c in calcs)])
 
 
 def same(a, b) -> bool:
@@ -252,10 +249,7 @@ def same(a, b) -> bool:
 
 
 def assert_same(got: dict, want: dict) -> None:
-    assert set(got) == set(want), sorted(set(got) ^ set(want), key=repr)[:6]
-    for key, values in want.items():
-        assert all(same(a, b) for a, b in zip(got[key], values, strict=True)), \
-            (key, got[key], values)
+    assert_cells(got, want, same)
 
 
 def rollup(n: int) -> list[tuple[int, ...]]:

@@ -11,6 +11,7 @@ from itertools import combinations
 
 import pytest
 
+from tests.cube.answers import cells
 from tests.cube.oracle import SALES_ROLES, flat_rows, time_answer
 from warehouse.cube import PathCut, PointCut, RangeCut, TimeCalc, make_query
 from warehouse.errors import UserError
@@ -25,12 +26,8 @@ def time_rows(mini_time_wh):
 
 def engine_answer(engine, levels, calcs, measure="revenue", **kw) -> dict[tuple, tuple]:
     time = tuple(TimeCalc(measure, kind, n=n) for kind, n in calcs)
-    result = engine.run(make_query("sales", [measure], levels, time=time, **kw))
-    data = result.table.to_pydict()
-    keys = [*levels, "grouping_id"]
-    values = [measure, *(t.column for t in time)]
-    return {tuple(data[k][i] for k in keys): tuple(data[v][i] for v in values)
-            for i in range(result.table.num_rows)}
+    query = make_query("sales", [measure], levels, time=time, **kw)
+    return cells(engine, query, [measure, *(t.column for t in time)])
 
 
 def rollup(n: int) -> list[tuple[int, ...]]:

@@ -14,7 +14,7 @@ import math
 import pytest
 
 from tests.cube import pandas_oracle
-from tests.cube import test_properties as properties
+from tests.cube.answers import assert_cells, cells
 from tests.cube.oracle import (
     COUNTS,
     INVOICE_MEASURES,
@@ -49,21 +49,12 @@ def same(a, b) -> bool:
 
 
 def engine_answer(engine, measures, levels, top, totals="rollup", **kw) -> dict[tuple, tuple]:
-    result = engine.run(make_query("sales", measures, levels, top=top, totals=totals, **kw))
-    data = result.table.to_pydict()
-    keys = list(levels) + (["grouping_id"] if totals != "none" else [])
-    values = [*measures, *(t.column for t in kw.get("time", ()))]
-    got = {tuple(data[k][i] for k in keys): tuple(data[m][i] for m in values)
-           for i in range(result.table.num_rows)}
-    assert len(got) == result.table.num_rows
-    return got
+    query = make_query("sales", measures, levels, top=top, totals=totals, **kw)
+    return cells(engine, query, [*measures, *(t.column for t in kw.get("time", ()))])
 
 
 def assert_same(got: dict, want: dict) -> None:
-    assert set(got) == set(want), sorted(set(got) ^ set(want), key=repr)[:5]
-    for key, values in want.items():
-        assert all(same(a, b) for a, b in zip(got[key], values, strict=True)), \
-            (key, got[key], values)
+    assert_cells(got, want, same)
 
 
 def boundary_ties(rows, levels, by, within, n) -> int:
@@ -296,5 +287,5 @@ def test_visible_subtotals_keep_the_cells_of_every_fact(demo_wh, cube, measures,
     for totals in ("none", "rollup"):
         query = make_query(cube, measures, levels, top=top, totals=totals)
         want = pandas_oracle.top_answer(frames, cube, measures, levels, [], (), totals, top)
-        got = properties.engine_answer(demo_wh, query, measures)
-        properties.assert_same(cube, measures, got, want)
+        got = cells(demo_wh, query, measures)
+        assert_cells(got, want)

@@ -29,6 +29,7 @@ from warehouse.duck import quote_literal as lit
 _FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
 _HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
 _BLANKS = " \t\r\n\u3000\u00a0"
+_BLANKS_RE = "".join(f"\\x{{{ord(c):04X}}}" for c in _BLANKS)   # RE2 escapes of the same
 # Currency marks and white space, dropped before reading an amount (one pattern, one pass).
 _NOT_IN_AMOUNT = r"(?i)(rmb|cny|¥|￥|元)|\s"
 
@@ -65,7 +66,11 @@ def _bound_sql(value: str) -> str:
 
 
 def trim(x: str, _: Any = None) -> str:
-    return f"nullif(trim({x}, {lit(_BLANKS)}), '')"
+    # trim() with a character set costs ~0.09 s a million values; most values have no blank at
+    # either end, which one regular expression tells for half of that.
+    ends = f"[{_BLANKS_RE}]"
+    return (f"CASE WHEN regexp_matches({x}, '^{ends}|{ends}$') "
+            f"THEN nullif(trim({x}, {lit(_BLANKS)}), '') ELSE nullif({x}, '') END")
 
 
 def upper(x: str, _: Any = None) -> str:
