@@ -113,7 +113,12 @@ def cuts(draw, world: World, cube: str, levels: list[str]):
         return SetCut(level, tuple(chosen), invert)
     if kind == "missing":
         return PointCut(level, absent(values), invert)
-    present = [v for v in values if v is not None] or [absent(values)]
+    present = [v for v in values if v is not None]
+    if kind == "range" and not present:
+        # Only the NULL member: a bound of the level's type cannot be told from its members
+        # (a text bound on a number level is refused, rightly), so the NULL member is cut.
+        return PointCut(level, None, invert)
+    present = present or [absent(values)]
     if kind == "range":
         # Bounds from the members or open; low > high is an empty range.
         low = draw(st.none() | st.sampled_from(present))
