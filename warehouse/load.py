@@ -26,6 +26,7 @@ from warehouse.core.reconcile import reconcile_customers
 from warehouse.core.setup import ensure_schema
 from warehouse.cube.agg.refresh import fact_columns_read, refresh_aggregates
 from warehouse.cube.model import load_cube_model
+from warehouse.cube.periods import check_periods
 from warehouse.cube.views import create_cube_views
 from warehouse.errors import LoadError, WarehouseError
 from warehouse.extract.run import BatchRecord, extract_source, latest_business_time, record_batches
@@ -177,6 +178,7 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
                          sorted(c.columns_updated)])
         say("cube views")
         create_cube_views(con, cubes)  # schema `cubes`: one view per cube, in the snapshot
+        check_periods(con, cubes)      # period levels vs their periods, on this calendar
         say("cube aggregates")
         refresh_aggregates(con, load_id, model=cubes)  # schema `agg`: merged from deltas
         write_into(con, describe(sources, model))

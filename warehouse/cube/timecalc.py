@@ -9,7 +9,7 @@ target's, so cuts and drilldown on the date role refer to the target period.
 
 Fiscal periods. fiscal_year and fiscal_quarter are the calendar year and quarter shifted to
 start in the dimension's fiscal_year_start month (April: FY2025 = 1 April 2024 .. 31 March
-2025); truncating a day to one shifts it back, truncates, and shifts forward (_trunc). By a
+2025); truncating a day to one shifts it back, truncates, and shifts forward (period_start). By a
 fiscal level, last_year, previous and rolling step whole fiscal years (quarters), and ytd / qtd
 run within the fiscal year (quarter). A to-date span is chosen per query (to_date_span): the
 calculation's `hierarchy` if named ("fiscal": fiscal YTD of months), else fiscal when the query
@@ -113,7 +113,7 @@ def nests(dim: Dimension, inner: str, outer: str) -> bool:
     return (shift(dim, inner) - shift(dim, outer)) % _MONTHS[a] == 0
 
 
-def _trunc(dim: Dimension, period: str, value: exp.Expression) -> exp.Expression:
+def period_start(dim: Dimension, period: str, value: exp.Expression) -> exp.Expression:
     """The first day of the member of `period` holding day `value`."""
     months = shift(dim, period)
     if months:
@@ -138,7 +138,7 @@ def _minus(value: exp.Expression, n: int, unit: str) -> exp.Expression:
 def _period_end(dim: Dimension, period: str, day: exp.Expression) -> exp.Expression:
     if period == "day":
         return day.copy()
-    start = _trunc(dim, period, day)
+    start = period_start(dim, period, day)
     return _minus(exp.Add(this=start, expression=_interval(1, UNITS[period])), 1, "day")
 
 
@@ -199,19 +199,19 @@ def relation(dim: Dimension, kind: str, period: str, span: str | None, n: int,
                 f"{span}; drill down by a finer date level"
                 + (", or ask hierarchy='fiscal'" if not span.startswith("fiscal_")
                    and period.startswith("fiscal_") else ""))
-        return exp.and_(exp.EQ(this=_trunc(dim, span, s), expression=_trunc(dim, span, t)),
+        return exp.and_(exp.EQ(this=period_start(dim, span, s), expression=period_start(dim, span, t)),
                         exp.LTE(this=s.copy(), expression=t.copy()))
     if kind == "last_year":
         shifted = _minus(t, WEEK_YEAR_DAYS, "day") if period == "week" else _minus(t, 1, "year")
-        return exp.EQ(this=_trunc(dim, period, s), expression=_trunc(dim, period, shifted))
+        return exp.EQ(this=period_start(dim, period, s), expression=period_start(dim, period, shifted))
     if kind == "previous":
-        before = _minus(_trunc(dim, period, t), 1, "day")
-        return exp.EQ(this=_trunc(dim, period, s), expression=_trunc(dim, period, before))
+        before = _minus(period_start(dim, period, t), 1, "day")
+        return exp.EQ(this=period_start(dim, period, s), expression=period_start(dim, period, before))
     if kind == "rolling":
         if n < 1:
             raise UserError("rolling needs n >= 1 periods")
-        first = _trunc(dim, period, _minus(_trunc(dim, period, t), n - 1, UNITS[period]))
-        return exp.and_(exp.GTE(this=_trunc(dim, period, s), expression=first),
+        first = period_start(dim, period, _minus(period_start(dim, period, t), n - 1, UNITS[period]))
+        return exp.and_(exp.GTE(this=period_start(dim, period, s), expression=first),
                         exp.LTE(this=s.copy(), expression=t.copy()))
     raise UserError(f"unknown time calculation {kind!r}")
 
