@@ -218,9 +218,13 @@ class SqlAlchemyReader:
         return value
 
     def close(self) -> None:
-        for landed in (LANDED, LANDED_KEYS):   # each _land replaced the last; drop the last
-            self.con.execute(f"DROP TABLE IF EXISTS {q(landed)}")
-        self.engine.dispose()
+        try:
+            for landed in (LANDED, LANDED_KEYS):   # each _land replaced the last; drop the last
+                self.con.execute(f"DROP TABLE IF EXISTS {q(landed)}")
+        except duckdb.Error:
+            pass      # closing after a failure: the failure is the news, not a leftover table
+        finally:
+            self.engine.dispose()
 
 
 def _sqlalchemy_to_duck(sa_type: object) -> str:
