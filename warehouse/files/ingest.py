@@ -22,6 +22,7 @@ from warehouse.clean.compile import compile_family, ensure_reference_tables, rep
 from warehouse.config import Home
 from warehouse.contracts.files import FileFamily, FileSource
 from warehouse.contracts.staging import Entity, StagingModel
+from warehouse.duck import insert_rows
 from warehouse.duck import quote_ident as q
 from warehouse.duck import quote_literal as lit
 from warehouse.extract.run import BatchRecord
@@ -146,12 +147,12 @@ def _stage(con: duckdb.DuckDBPyConnection, source: FileSource, family: FileFamil
                          relation=compiled.select, missing=missing, lineage=lineage)
     drop_raw(con)
     if ragged:
-        con.executemany(
-            "INSERT INTO quarantine.source_rows (load_id, source, source_table, entity, "
-            "row_key, problems, raw) VALUES (?, ?, ?, ?, NULL, ?, ?)",
-            [[load_id, source.source, family.name, family.stage,
-              [f"file {file_name} row {r.row}: {r.problem} (ragged row)"],
-              _json({"_file": file_name, "_file_row": r.row, "_line": r.text})] for r in ragged])
+        insert_rows(con, "quarantine.source_rows",
+                    ["load_id", "source", "source_table", "entity", "problems", "raw"],
+                    [(load_id, source.source, family.name, family.stage,
+                      [f"file {file_name} row {r.row}: {r.problem} (ragged row)"],
+                      _json({"_file": file_name, "_file_row": r.row, "_line": r.text}))
+                     for r in ragged])
         counts.rows_extracted += len(ragged)
         counts.rows_quarantined += len(ragged)
     return counts

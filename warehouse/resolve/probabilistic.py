@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 from splink import DuckDBAPI, Linker
 
+from warehouse.duck import insert_rows
 from warehouse.resolve.model import load, rule_names
 
 # pairs below this are never needed: links need the threshold, weights of deterministic
@@ -19,9 +20,8 @@ KEEP_PROBABILITY = 0.5
 
 def _rules_table(con: duckdb.DuckDBPyConnection, model: dict, out: str) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {out} (match_key VARCHAR, rule VARCHAR)")
-    rows = [(str(i), "splink: " + r) for i, r in enumerate(rule_names(model))]
-    if rows:
-        con.executemany(f"INSERT INTO {out} VALUES (?, ?)", rows)
+    insert_rows(con, out, ["match_key", "rule"],
+                [(str(i), "splink: " + r) for i, r in enumerate(rule_names(model))])
 
 
 def link_pairs(con: duckdb.DuckDBPyConnection, model_path: Path, ext: str, internal: str,
