@@ -162,6 +162,9 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
             changes[name] = update_dimension(con, name, dim, load_id=load_id,
                                              business_date=business_date)
         cubes = load_cube_model()   # read once: the views, the aggregates and what they keep
+        # Period levels against their periods on this calendar, before the facts: a model
+        # whose fiscal start and fiscal levels disagree stops the load early.
+        check_periods(con, cubes)
         kept = fact_columns_read(model=cubes)  # what aggregates need of replaced fact rows
         for name, fact in model.facts.items():
             say(f"fact {name}")
@@ -178,7 +181,6 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
                          sorted(c.columns_updated)])
         say("cube views")
         create_cube_views(con, cubes)  # schema `cubes`: one view per cube, in the snapshot
-        check_periods(con, cubes)      # period levels vs their periods, on this calendar
         say("cube aggregates")
         refresh_aggregates(con, load_id, model=cubes)  # schema `agg`: merged from deltas
         write_into(con, describe(sources, model))
