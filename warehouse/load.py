@@ -34,6 +34,7 @@ from warehouse.files.archive import archive_after_publish
 from warehouse.files.ingest import ingest_files
 from warehouse.meta.dictionary import describe, write_into
 from warehouse.publish import Snapshot, SnapshotStore, writer_lock
+from warehouse.publish.compaction import compaction_weekday, compacts, set_compaction
 from warehouse.quality import gates
 from warehouse.resolve import resolve_identities
 
@@ -99,6 +100,7 @@ def run_load(home: Home, business_date: date | None = None, *,
              progress: Progress | None = None, lock_wait_seconds: float = 0) -> LoadResult:
     """Extract, stage, build core, check and publish one business date."""
     sources, model = load_contracts()
+    weekday = compaction_weekday()  # a bad setting fails before anything is built
     say = progress or (lambda _msg: None)
     with writer_lock(home, wait_seconds=lock_wait_seconds):
         store = SnapshotStore(home)
@@ -114,7 +116,7 @@ def run_load(home: Home, business_date: date | None = None, *,
                       base=base.id if base else None)
         try:
             result = _build(home, build.path, sources, model, load_id, business_date,
-                            base, started_at, say)
+                            base, started_at, say, compact=compacts(business_date, weekday))
             say("publish")
             snapshot = store.publish(build, info={
                 "load_id": load_id,
@@ -135,10 +137,11 @@ def run_load(home: Home, business_date: date | None = None, *,
 
 def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: str,
            business_date: date, base: Snapshot | None, started_at: datetime,
-           say: Progress) -> dict:
+           say: Progress, *, compact: bool = True) -> dict:
     con = duck.connect(path, temp_directory=home.work / "spill")
     # One checkpoint at the end: automatic ones mid-build rewrite row groups again and again.
     con.execute("SET checkpoint_threshold = '1TB'")
+    set_compaction(con, compact)  # deleted rows are vacuumed once a week (publish.compaction)
     try:
         ensure_schema(con, model)
         con.execute("DELETE FROM meta.loads WHERE load_id = ?", [load_id])
@@ -194,6 +197,7 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
                 f"{c.name}: {c.detail}" for c in failed))
         con.execute("UPDATE meta.loads SET status = 'published', finished_at = now(), "
                     "duration_s = epoch(now() - started_at) WHERE load_id = ?", [load_id])
+        say("checkpoint, compacting deleted rows" if compact else "checkpoint")
         con.execute("CHECKPOINT")
         return {"batches": batches, "changes": changes, "checks": checks,
                 "unmatched": matches.get("unmatched", 0)}
