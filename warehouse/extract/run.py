@@ -95,13 +95,21 @@ def extract_table(con: duckdb.DuckDBPyConnection, reader: SourceReader, *, load_
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise SourceUnavailableError(f"source {source.source!r} table {table.name!r}: read "
                                      f"failed: {first_line(exc)}") from exc
-    con.execute(
-        "INSERT OR REPLACE INTO meta.watermarks VALUES (?, ?, ?, ?)",
-        [source.source, table.name, high if table.mode == "incremental" else None, load_id],
-    )
     return BatchRecord(source.source, table.name, table.stage, table.mode, low,
                        high if table.mode == "incremental" else None, counts,
                        time.perf_counter() - started)
+
+
+def record_watermarks(con: duckdb.DuckDBPyConnection, load_id: str,
+                      records: list[BatchRecord]) -> None:
+    """The new high watermarks of a source's tables, in one statement: each commit that writes
+    DuckDB's log waits for its sync, which is slow while the build's copy is being written back
+    (a watermark a table cost 0.1-0.3 s early in a build)."""
+    if not records:
+        return
+    values = ", ".join(["(?, ?, ?, ?)"] * len(records))
+    con.execute(f"INSERT OR REPLACE INTO meta.watermarks VALUES {values}",
+                [v for r in records for v in (r.source, r.table, r.watermark_to, load_id)])
 
 
 def extract_source(con: duckdb.DuckDBPyConnection, home: Home, *, load_id: str, source: Source,
@@ -124,6 +132,7 @@ def extract_source(con: duckdb.DuckDBPyConnection, home: Home, *, load_id: str, 
             records.append(extract_table(con, reader, load_id=load_id, source=source,
                                          table=table, staging=staging,
                                          report=reports[table.name], high=high))
+        record_watermarks(con, load_id, records)
         return records
     finally:
         reader.close()
