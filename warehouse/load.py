@@ -158,7 +158,7 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
         say("staging gates")
         gates.run_staging_gates(con, home, model, load_id, business_date, batches)
         say("reconcile customers")
-        matches = reconcile_customers(con, model.reconciliation)
+        matches = reconcile_customers(con, model.reconciliation, load_id)
         changes: dict[str, ChangeCounts] = {}
         for name, dim in model.dimensions.items():
             say(f"dimension {name}")

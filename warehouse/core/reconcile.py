@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 
 from warehouse.contracts.model import Reconciliation
 from warehouse.duck import quote_literal as lit
-from warehouse.stage.schema import current_table
+from warehouse.stage.schema import current_table, superseded_table
 
 XREF_DDL = """
 CREATE TABLE IF NOT EXISTS core.customer_xref (
@@ -15,24 +17,43 @@ CREATE TABLE IF NOT EXISTS core.customer_xref (
 """
 
 
-def reconcile_customers(con: duckdb.DuckDBPyConnection, rules: Reconciliation) -> dict[str, int]:
-    """Rebuild core.customer_xref; leave the debtors whose link changed in temp `_xref_changed`.
+STATE_DDL = """
+CREATE TABLE IF NOT EXISTS meta.reconciliation_state (rules_fingerprint VARCHAR NOT NULL)
+"""
+
+
+def reconcile_customers(con: duckdb.DuckDBPyConnection, rules: Reconciliation,
+                        load_id: str | None = None) -> dict[str, int]:
+    """Bring core.customer_xref up to date; leave the debtors whose link changed in temp
+    `_xref_changed`.
 
     Rules run in order; a rule matches a debtor only to exactly one live CRM customer (an
     ambiguous match falls through to the next rule). Unmatched debtors stay, with NULL customer.
+
+    With `load_id`, only the debtors this load can have moved are matched again (see
+    `_affected_debtors`); the first load, and a load after the rules changed, match them all.
     """
     con.execute(XREF_DDL)
+    con.execute(STATE_DDL)
     erp, crm = current_table(rules.erp_entity), current_table(rules.crm_entity)
+    fingerprint = hashlib.sha256(rules.model_dump_json().encode()).hexdigest()
+    stored = con.execute("SELECT rules_fingerprint FROM meta.reconciliation_state").fetchone()
+    incremental = load_id is not None and stored is not None and stored[0] == fingerprint
+    debtors = f"(SELECT * FROM {erp} WHERE NOT _deleted"
+    if incremental:
+        _affected_debtors(con, rules, load_id)
+        debtors += " AND erp_customer_id IN (SELECT erp_customer_id FROM _affected)"
+    debtors += ")"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _xref AS SELECT erp_customer_id, "
                 f"erp_customer_code, name AS erp_name, NULL::BIGINT AS customer_id, "
-                f"NULL::VARCHAR AS match_rule, 0 AS candidates FROM {erp} WHERE NOT _deleted")
+                f"NULL::VARCHAR AS match_rule, 0 AS candidates FROM {debtors}")
     for rule in rules.rules:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _rule_hits AS "
             f"SELECT e.erp_customer_id, min(c.customer_id) AS customer_id, "
             f"count(DISTINCT c.customer_id) AS n "
-            f"FROM {erp} e JOIN {crm} c ON ({_on(rule.erp, 'e')}) = ({_on(rule.crm, 'c')}) "
-            f"WHERE NOT e._deleted AND NOT c._deleted AND ({_on(rule.erp, 'e')}) IS NOT NULL "
+            f"FROM {debtors} e JOIN {crm} c ON ({_on(rule.erp, 'e')}) = ({_on(rule.crm, 'c')}) "
+            f"WHERE NOT c._deleted AND ({_on(rule.erp, 'e')}) IS NOT NULL "
             f"AND ({_on(rule.erp, 'e')}) <> '' GROUP BY e.erp_customer_id"
         )
         con.execute(
@@ -47,15 +68,39 @@ def reconcile_customers(con: duckdb.DuckDBPyConnection, rules: Reconciliation) -
         "OR o.match_rule IS DISTINCT FROM n.match_rule"
     )
     # Rewrite only what moved: links that changed, and debtors no longer in the ERP.
+    looked_at = ("erp_customer_id IN (SELECT erp_customer_id FROM _affected) AND "
+                 if incremental else "")
     con.execute("DELETE FROM core.customer_xref WHERE erp_customer_id IN "
-                "(SELECT erp_customer_id FROM _xref_changed) OR erp_customer_id NOT IN "
-                "(SELECT erp_customer_id FROM _xref)")
+                f"(SELECT erp_customer_id FROM _xref_changed) OR ({looked_at}erp_customer_id "
+                "NOT IN (SELECT erp_customer_id FROM _xref))")
     con.execute("INSERT INTO core.customer_xref SELECT * FROM _xref WHERE erp_customer_id IN "
                 "(SELECT erp_customer_id FROM _xref_changed) ORDER BY erp_customer_id")
+    con.execute("DELETE FROM meta.reconciliation_state")
+    con.execute("INSERT INTO meta.reconciliation_state VALUES (?)", [fingerprint])
     rows = con.execute(
         "SELECT coalesce(match_rule, 'unmatched'), count(*) FROM core.customer_xref GROUP BY 1"
     ).fetchall()
     return dict(rows)
+
+
+def _affected_debtors(con: duckdb.DuckDBPyConnection, rules: Reconciliation,
+                      load_id: str) -> None:
+    """Temp `_affected`: the debtors whose link this load can have changed. A debtor's link
+    depends only on its own row and on the live CRM customers sharing one of its rule values,
+    so it can move only if its row came in this load, or a CRM customer that came in this load
+    has (or had, in any earlier version) one of its rule values. Every other debtor keeps the
+    link the base snapshot holds."""
+    erp, crm = current_table(rules.erp_entity), current_table(rules.crm_entity)
+    old = superseded_table(rules.crm_entity)
+    batch = f"_batch_id = {lit(load_id)}"
+    changed = (f"(SELECT * FROM {crm} WHERE {batch} UNION ALL BY NAME SELECT * FROM {old} WHERE "
+               f"customer_id IN (SELECT customer_id FROM {crm} WHERE {batch}))")
+    parts = [f"SELECT erp_customer_id FROM {erp} WHERE {batch}"]
+    for rule in rules.rules:
+        parts.append(
+            f"SELECT e.erp_customer_id FROM {erp} e SEMI JOIN (SELECT DISTINCT "
+            f"{_on(rule.crm, 'c')} AS v FROM {changed} c) k ON ({_on(rule.erp, 'e')}) = k.v")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _affected AS {' UNION '.join(parts)}")
 
 
 def _on(expr: str, alias: str) -> str:
