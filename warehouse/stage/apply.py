@@ -107,6 +107,26 @@ def typed_rows_sql(entity: Entity, table: SourceTable | FileFamily, relation: st
             f"FROM ({relation}) r) t")
 
 
+def constant_columns(entity: Entity, table: SourceTable | FileFamily, missing: set[str],
+                     lineage: RowLineage | None) -> dict[str, str]:
+    """Columns of typed_rows_sql that hold one value for the whole relation, as SQL: entity
+    columns the source lacks, and _deleted, _watermark, _file, _file_row where the table has no
+    soft delete, no watermark, or no file. They are hashed into _row_hash but not kept in
+    _typed: a constant costs as much to store there as a real column."""
+    out = {name: f"TRY_CAST((NULL) AS {duckdb_type(col.type)})"
+           for name, col in entity.columns.items()
+           if name in missing and name not in table.mapping and name not in entity.key}
+    if not table.deletes.soft:
+        out["_deleted"] = "false"
+    if not table.watermark:
+        out["_watermark"] = "NULL::TIMESTAMP"
+    if lineage is None:
+        out |= {"_file": "NULL::VARCHAR", "_file_row": "NULL::BIGINT"}
+    elif lineage.file.startswith("'"):  # a literal: the file's name
+        out["_file"] = lineage.file
+    return out
+
+
 def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source | FileSource,
                 table: SourceTable | FileFamily, entity_name: str, entity: Entity,
                 relation: str, missing: set[str],
@@ -120,8 +140,10 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source 
     key = list(entity.key)
     key_cols = ", ".join(q(k) for k in key)
     entity_cols = list(entity.columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED_TABLE} AS "
-                f"{typed_rows_sql(entity, table, relation, missing, lineage)}")
+    constants = constant_columns(entity, table, missing, lineage)
+    kept = f"* EXCLUDE ({', '.join(q(c) for c in constants)})" if constants else "*"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED_TABLE} AS SELECT {kept} FROM "
+                f"({typed_rows_sql(entity, table, relation, missing, lineage)})")
     if lineage and lineage.after_typing:
         lineage.after_typing(con)
     counts.rows_extracted = con.execute("SELECT count(*) FROM _typed").fetchone()[0]
@@ -138,10 +160,12 @@ def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source 
     repeated = con.execute(
         f"SELECT count(*) FROM (SELECT {key_cols} FROM _typed WHERE NOT _bad "
         f"GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
+    latest = "" if "_watermark" in constants else "_watermark DESC NULLS LAST, "
     dedupe = (f"QUALIFY row_number() OVER (PARTITION BY {key_cols} "
-              f"ORDER BY _watermark DESC NULLS LAST, _row_hash) = 1") if repeated else ""
+              f"ORDER BY {latest}_row_hash) = 1") if repeated else ""
+    restored = "".join(f", {sql} AS {q(name)}" for name, sql in constants.items())
     con.execute(f"CREATE OR REPLACE TEMP VIEW _candidates AS SELECT * EXCLUDE "
-                f"(_bad, _problems, _raw_json) FROM _typed WHERE NOT _bad {dedupe}")
+                f"(_bad, _problems, _raw_json){restored} FROM _typed WHERE NOT _bad {dedupe}")
     empty = con.execute(f"SELECT count(*) = 0 FROM {current_table(entity_name)}").fetchone()[0]
     if empty:  # nothing staged yet: every candidate is new, no copy needed
         con.execute("CREATE OR REPLACE TEMP VIEW _changed AS SELECT * FROM _candidates")
