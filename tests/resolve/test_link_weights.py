@@ -1,6 +1,7 @@
 """Every link records a weight: deterministic links (and duplicate edges on a shared key) that
-Splink never scored carry the stored model's weight for an exact match on their key, worked
-out here from the model file by its level labels."""
+Splink never scored carry the weight Splink's formula gives a pair known to agree on their key
+alone (the prior plus that level's log2(m/u)), worked out here from the model file by its
+level labels, so they sit on the scale of Splink's scored pairs."""
 
 from __future__ import annotations
 
@@ -11,19 +12,21 @@ import duckdb
 import pytest
 
 from warehouse.errors import ContractError
-from warehouse.resolve import clusters, deterministic, link
+from warehouse.resolve import clusters, deterministic, features, link
 from warehouse.resolve.config import RESOLVE_DIR
-from warehouse.resolve.model import exact_match_weight, key_weights
+from warehouse.resolve.model import exact_match_weight, key_weights, load
 
 PEOPLE = RESOLVE_DIR / "people.json"
 
 
 def label_weight(label: str) -> float:
-    """log2(m/u) of the level the model file labels `label`, read straight from the JSON."""
+    """Prior plus log2(m/u) of the level the model file labels `label`, from the JSON."""
     model = json.loads(PEOPLE.read_text(encoding="utf-8"))
     [level] = [lv for c in model["comparisons"] for lv in c["comparison_levels"]
                if lv.get("label_for_charts") == label]
-    return math.log2(level["m_probability"] / level["u_probability"])
+    odds = model["probability_two_random_records_match"]
+    return (math.log2(odds / (1 - odds))
+            + math.log2(level["m_probability"] / level["u_probability"]))
 
 
 @pytest.fixture
@@ -57,7 +60,12 @@ def test_deterministic_links_carry_the_weight_of_their_key(con):
         "e:1": (10, "email", pytest.approx(label_weight("Exact match on email"))),
         "e:2": (20, "phone", pytest.approx(label_weight("Exact match on phone_key"))),
         "e:3": (30, "email", 7.5)}
-    assert label_weight("Exact match on email") > 10     # strong evidence, not a placeholder
+    # a key link's probability is its weight's, as Splink reads weights; Splink's own where it
+    # scored the pair
+    probability = dict(con.execute("SELECT unique_id, match_probability FROM links").fetchall())
+    email, phone = (label_weight(f"Exact match on {k}") for k in ("email", "phone_key"))
+    assert probability == {"e:1": pytest.approx(2 ** email / (1 + 2 ** email)),
+                           "e:2": pytest.approx(2 ** phone / (1 + 2 ** phone)), "e:3": 0.99}
 
 
 def test_a_duplicate_of_a_linked_record_carries_the_weight_of_the_shared_key(con):
@@ -84,3 +92,32 @@ def test_a_duplicate_of_a_linked_record_carries_the_weight_of_the_shared_key(con
 def test_a_model_without_the_key_is_refused_by_name(tmp_path):
     with pytest.raises(ContractError, match=r"no trained exact-match level on 'uscc'"):
         exact_match_weight(json.loads(PEOPLE.read_text(encoding="utf-8")), "uscc", PEOPLE)
+
+
+@pytest.mark.parametrize("key", ["email", "phone_key"])
+def test_a_key_weight_is_what_splink_scores_a_pair_agreeing_on_that_key_alone(key):
+    """Splink itself scores two records equal on `key` and NULL everywhere else (every other
+    comparison at its null level, weight 0): the weight recorded for a key link."""
+    from splink import DuckDBAPI, Linker
+
+    con = duckdb.connect()
+    columns = [c for c in features.COLUMNS["person"] if c not in ("unique_id", key)]
+    nulls = ", ".join(f"NULL::{'DATE' if c == 'birth_date' else 'VARCHAR'} AS {c}"
+                      for c in columns)
+    for side, uid in (("l", "e:1"), ("r", "i:1")):
+        con.execute(f"CREATE TABLE {side} AS SELECT '{uid}' AS unique_id, {nulls}, "
+                    f"'1380013800' AS {key}")
+    db = DuckDBAPI(connection=con)
+    left, right = db.register("l"), db.register("r")
+    linker = Linker([left, right], load(PEOPLE, "link_only"), log_level="WARNING")
+    [scored] = linker.inference.score_pair(left, right).as_pandas_dataframe()[
+        "match_weight"].tolist()
+    assert key_weights(PEOPLE, [key])[key] == pytest.approx(scored)
+    con.close()
+
+
+def test_a_model_without_a_prior_is_refused(tmp_path):
+    model = json.loads(PEOPLE.read_text(encoding="utf-8"))
+    del model["probability_two_random_records_match"]
+    with pytest.raises(ContractError, match="probability that two random records match"):
+        exact_match_weight(model, "email", PEOPLE)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from warehouse.resolve.model import probability_sql
+
 MAX_ROUNDS = 100
 
 
@@ -18,11 +20,12 @@ KEYS = ("email", "phone_key", "uscc")
 def edges(con: duckdb.DuckDBPyConnection, ext: str, dedupe: str, out: str,
           weights: dict[str, float]) -> None:
     """`out`(a, b, match_weight, match_probability): undirected edges, both directions.
-    Records sharing a key are joined with that key's exact-match weight (`weights`, by
-    column; a key the model does not compare makes no edges)."""
+    Records sharing a key are joined with that key's weight and its probability (`weights`,
+    by column, model.exact_match_weight; a key the model does not compare makes no edges)."""
     keyed = " UNION ALL ".join(
         f"SELECT unique_id AS a, min(unique_id) OVER (PARTITION BY {k}) AS b, "
-        f"{weights[k]!r}::DOUBLE AS w, 1.0::DOUBLE AS p FROM {ext} WHERE {k} IS NOT NULL"
+        f"{weights[k]!r}::DOUBLE AS w, {probability_sql(repr(weights[k]))}::DOUBLE AS p "
+        f"FROM {ext} WHERE {k} IS NOT NULL"
         for k in KEYS if k in weights) or ("SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b, "
                                            "NULL::DOUBLE AS w, NULL::DOUBLE AS p WHERE false")
     con.execute(f"""

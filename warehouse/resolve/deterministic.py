@@ -3,9 +3,9 @@ one customer has (e-mail, phone, unified social credit code, a contact's e-mail)
 
 Keys are tried in the configured order; the first that links a record wins, so a record whose
 e-mail and phone point at different customers follows its e-mail (and is counted as a conflict).
-Each link carries the weight of its key: the stored Splink model's weight for an exact match on
-that key (model.exact_match_weight), so no link is without a weight even when Splink never
-scored the pair.
+Each link carries the weight of its key: the weight the stored Splink model gives a pair that
+agrees on that key alone, prior included (model.exact_match_weight), so no link is without a
+weight on Splink's scale even when Splink never scored the pair.
 """
 
 from __future__ import annotations

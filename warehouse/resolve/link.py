@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import duckdb
 
+from warehouse.resolve.model import probability_sql
+
 
 def decide(con: duckdb.DuckDBPyConnection, ext: str, deterministic: str, pairs: str,
            threshold: float, out: str) -> None:
     """`out`(unique_id, customer_id, rule, match_weight, match_probability) per linked record.
     A best candidate tied with another customer at the same weight is not linked. A
-    deterministic link records Splink's weight of its pair where Splink scored it, else the
-    weight of its key (deterministic.links)."""
+    deterministic link records Splink's weight and probability of its pair where Splink
+    scored it, else those of its key alone (deterministic.links): the link stands on its key
+    whatever that probability."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
         WITH ranked AS (
@@ -28,7 +31,8 @@ def decide(con: duckdb.DuckDBPyConnection, ext: str, deterministic: str, pairs: 
         )
         SELECT d.unique_id, d.customer_id, d.rule, coalesce(p.match_weight, d.match_weight)
                    AS match_weight,
-               coalesce(p.match_probability, 1.0) AS match_probability
+               coalesce(p.match_probability, {probability_sql('d.match_weight')})
+                   AS match_probability
         FROM {deterministic} d
         LEFT JOIN {pairs} p ON p.ext_id = d.unique_id AND p.int_id = 'i:' || d.customer_id
         UNION ALL

@@ -132,17 +132,27 @@ def rule_names(model: dict[str, Any]) -> list[str]:
 
 
 def exact_match_weight(model: dict[str, Any], column: str, where: Path) -> float:
-    """Splink's partial match weight, log2(m/u), of an exact match on `column`: the evidence
-    the stored model gives two records agreeing on that key, recorded as the weight of a
-    deterministic link (or duplicate edge) Splink did not score itself."""
+    """The match weight Splink gives two records known to agree on `column` and on nothing
+    else: the prior log2(lambda / (1 - lambda)) plus the exact-match level's partial weight
+    log2(m/u). Recorded for a deterministic link (or duplicate edge) Splink did not score, it
+    is on the scale of the scored pairs' weights in the same column."""
     condition = f'"{column}_l" = "{column}_r"'
+    prior = model.get("probability_two_random_records_match")
+    if not prior or not 0 < prior < 1:
+        raise ContractError(f"{where}: the model has no trained probability that two random "
+                            "records match; run `crmwh resolve train`")
     for comparison in model.get("comparisons", []):
         for level in comparison.get("comparison_levels", []):
             m, u = level.get("m_probability"), level.get("u_probability")
             if level.get("sql_condition") == condition and m and u:
-                return math.log2(m / u)
+                return math.log2(prior / (1 - prior)) + math.log2(m / u)
     raise ContractError(f"{where}: the model has no trained exact-match level on {column!r}, "
                         "so links on that key would have no weight; run `crmwh resolve train`")
+
+
+def probability_sql(weight: str) -> str:
+    """SQL: the match probability of a match weight (bits of log-odds), as Splink defines it."""
+    return f"(pow(2.0, {weight}) / (1 + pow(2.0, {weight})))"
 
 
 def key_weights(path: Path, columns: list[str]) -> dict[str, float]:
