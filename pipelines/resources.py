@@ -19,7 +19,11 @@ class WarehouseResource(ConfigurableResource):
     retry_base_seconds: float = Field(60.0, description="first retry delay; doubles each retry")
     lock_wait_seconds: float = Field(
         3600.0, description="how long a load waits for another load to finish (backfills queue)")
+    accept_changes: list[str] = Field(
+        default_factory=list, description="source tables (source.table) or file families "
+        "(source.family) whose batch row-count change is accepted for this run's loads")
 
     def load(self, business_date: date | None, progress: Progress | None = None) -> LoadResult:
         return run_load(config.home(self.home), business_date, progress=progress,
-                        lock_wait_seconds=self.lock_wait_seconds)
+                        lock_wait_seconds=self.lock_wait_seconds,
+                        accept_changes=frozenset(self.accept_changes))

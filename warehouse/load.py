@@ -28,7 +28,7 @@ from warehouse.cube.agg.refresh import fact_columns_read, refresh_aggregates
 from warehouse.cube.model import load_cube_model
 from warehouse.cube.periods import check_periods
 from warehouse.cube.views import create_cube_views
-from warehouse.errors import LoadError, WarehouseError
+from warehouse.errors import LoadError, UserError, WarehouseError
 from warehouse.extract.run import BatchRecord, extract_source, latest_business_time, record_batches
 from warehouse.files.archive import archive_after_publish
 from warehouse.files.ingest import ingest_files
@@ -59,6 +59,17 @@ def load_contracts() -> tuple[dict[str, Source], Model]:
     model = load_model(MODEL_DIR)
     check_mappings(model.staging, sources)
     return sources, model
+
+
+def check_accepted(names: frozenset[str], sources: dict) -> None:
+    """Every name given to accept a batch change is a declared source table or file family."""
+    known = {f"{s.source}.{t}" for s in sources.values()
+             for t in (s.tables if s.kind == "database" else s.files)}
+    unknown = sorted(names - known)
+    if unknown:
+        raise UserError(f"--accept-change: {', '.join(unknown)} is not a declared source table "
+                        f"or file family (source.table or source.family); declared: "
+                        f"{', '.join(sorted(known))}")
 
 
 def load_id_for(business_date: date) -> str:
@@ -97,10 +108,14 @@ def choose_base(store: SnapshotStore, business_date: date) -> Snapshot | None:
 
 
 def run_load(home: Home, business_date: date | None = None, *,
-             progress: Progress | None = None, lock_wait_seconds: float = 0) -> LoadResult:
-    """Extract, stage, build core, check and publish one business date."""
+             progress: Progress | None = None, lock_wait_seconds: float = 0,
+             accept_changes: frozenset[str] = frozenset()) -> LoadResult:
+    """Extract, stage, build core, check and publish one business date. `accept_changes`
+    names source tables (source.table) or file families (source.family) whose batch row-count
+    change the operator accepts for this load."""
     sources, model = load_contracts()
     weekday = compaction_weekday()  # a bad setting fails before anything is built
+    check_accepted(accept_changes, sources)
     say = progress or (lambda _msg: None)
     with writer_lock(home, wait_seconds=lock_wait_seconds):
         store = SnapshotStore(home)
@@ -116,7 +131,8 @@ def run_load(home: Home, business_date: date | None = None, *,
                       base=base.id if base else None)
         try:
             result = _build(home, build.path, sources, model, load_id, business_date,
-                            base, started_at, say, compact=compacts(business_date, weekday))
+                            base, started_at, say, compact=compacts(business_date, weekday),
+                            accept_changes=accept_changes)
             say("publish")
             snapshot = store.publish(build, info={
                 "load_id": load_id,
@@ -137,7 +153,8 @@ def run_load(home: Home, business_date: date | None = None, *,
 
 def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: str,
            business_date: date, base: Snapshot | None, started_at: datetime,
-           say: Progress, *, compact: bool = True) -> dict:
+           say: Progress, *, compact: bool = True,
+           accept_changes: frozenset[str] = frozenset()) -> dict:
     con = duck.connect(path, temp_directory=home.work / "spill")
     # One checkpoint at the end: automatic ones mid-build rewrite row groups again and again.
     con.execute("SET checkpoint_threshold = '1TB'")
@@ -156,7 +173,8 @@ def _build(home: Home, path, sources: dict[str, Source], model: Model, load_id: 
                                 progress=say)
         record_batches(con, load_id, batches)
         say("staging gates")
-        gates.run_staging_gates(con, home, model, load_id, business_date, batches)
+        gates.run_staging_gates(con, home, model, load_id, business_date, batches,
+                                accept_changes)
         say("reconcile customers")
         matches = reconcile_customers(con, model.reconciliation, load_id)
         changes: dict[str, ChangeCounts] = {}

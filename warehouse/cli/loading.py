@@ -26,6 +26,7 @@ class CliRunner:
     results: list[LoadResult] = field(default_factory=list)
     error: BaseException | None = None
     retries: int = 0
+    accept_changes: frozenset[str] = frozenset()
 
     def load(self, business_date: date | None, progress=None) -> LoadResult:
         def both(msg: str) -> None:
@@ -33,7 +34,8 @@ class CliRunner:
             if progress:
                 progress(msg)
         try:
-            result = run_load(self.home, business_date, progress=both)
+            result = run_load(self.home, business_date, progress=both,
+                              accept_changes=self.accept_changes)
         except BaseException as exc:
             self.error = exc
             raise
@@ -61,7 +63,8 @@ def catch_up_dates(home: Home) -> list[date]:
     return [current.business_date + timedelta(days=i) for i in range(1, days + 1)]
 
 
-def run_dates(home: Home, dates: list[date] | None) -> list[LoadResult]:
+def run_dates(home: Home, dates: list[date] | None,
+              accept_changes: frozenset[str] = frozenset()) -> list[LoadResult]:
     """Load each date in order (None: catch up to the sources' latest business date)."""
     os.environ.setdefault("DAGSTER_HOME", str(home.dagster))
     dates = dates or catch_up_dates(home)
@@ -78,7 +81,7 @@ def run_dates(home: Home, dates: list[date] | None) -> list[LoadResult]:
         for i, day in enumerate(dates, 1):
             label = f"[{i}/{len(dates)}] {day}"
             runner = CliRunner(home, lambda msg, label=label: progress.update(
-                task, description=f"{label}: {msg}"))
+                task, description=f"{label}: {msg}"), accept_changes=accept_changes)
             outcome = job.execute_in_process(
                 partition_key=day.isoformat(), instance=instance,
                 resources={"warehouse": runner}, raise_on_error=False,

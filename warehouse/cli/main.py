@@ -75,6 +75,9 @@ def load_cmd(
     on: Annotated[str | None, typer.Option("--date", help="Business date YYYY-MM-DD")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First date of a backfill")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last date of a backfill")] = None,
+    accept_change: Annotated[list[str] | None, typer.Option(
+        "--accept-change", help="Accept the batch row-count change of this source table "
+        "(source.table) or file family (source.family) for these loads; repeatable")] = None,
     home: HomeOpt = None,
 ) -> None:
     """Run the nightly load (default: every date up to the sources' latest business date)."""
@@ -91,7 +94,7 @@ def load_cmd(
                                     for i in range((last - first).days + 1)]
     else:
         dates = [_date(on, "--date")] if on else None
-    run_dates(h, dates)
+    run_dates(h, dates, frozenset(accept_change or ()))
 
 
 def _date(text: str, flag: str) -> date:

@@ -43,6 +43,11 @@ class Change:
         return Decimal(self.rows) / Decimal(self.previous_rows)
 
     @property
+    def unit(self) -> str:
+        """What `crmwh load --accept-change` names: source.table, or source.family."""
+        return f"{self.source}.{self.table}"
+
+    @property
     def name(self) -> str:
         kind = " (file family)" if self.mode == "file" else ""
         return f"{self.source}.{self.table}{kind}"
@@ -94,20 +99,30 @@ def bounds_text(kwargs: dict[str, Any]) -> str:
 
 
 # A failing batch is never the baseline, so a real change at the source keeps failing until
-# the suite says otherwise: the message says how.
-WAY_OUT = (" (if the change is real, widen min_ratio/max_ratio in the staging suite or set "
-           "its severity to warning for the next load; a load that publishes becomes the new "
-           "baseline)")
+# the operator says otherwise: the message says how.
+def way_out(failing: list[Change]) -> str:
+    """How to accept a real change: for one load from the command line, or in the suite."""
+    flags = " ".join(f"--accept-change {c.unit}" for c in failing)
+    return (f" (if the change is real, rerun the load with `crmwh load {flags}` to accept it "
+            "for that load alone, or widen min_ratio/max_ratio in the staging suite or set its "
+            "severity to warning; a load that publishes becomes the new baseline)")
 
 
-def summary(found: list[Change], failing: list[Change], kwargs: dict[str, Any]) -> str:
-    """The observed text: failures first, each naming the table, both counts and the bounds."""
+def summary(found: list[Change], failing: list[Change], kwargs: dict[str, Any],
+            accepted: list[Change] | None = None) -> str:
+    """The observed text: failures first, each naming the table, both counts and the bounds;
+    changes outside the bounds that the operator accepted for this load are named too."""
     compared = [c for c in found if c.ratio is not None]
+    waived = "".join(f"; {c.describe()}, outside {bounds_text(kwargs)}, accepted for this load "
+                     f"(--accept-change {c.unit})" for c in accepted or [])
     if failing:
         return ("; ".join(f"{c.describe()}, outside {bounds_text(kwargs)}" for c in failing)
-                + WAY_OUT)
+                + waived + way_out(failing))
     if not compared:
         return "no batch of this load has an earlier batch to compare with"
-    shown = "; ".join(c.describe() for c in compared[:3])
-    more = f" and {len(compared) - 3} more" if len(compared) > 3 else ""
-    return f"within {bounds_text(kwargs)}: {shown}{more}"
+    inside = [c for c in compared if c not in (accepted or [])]
+    shown = "; ".join(c.describe() for c in inside[:3])
+    more = f" and {len(inside) - 3} more" if len(inside) > 3 else ""
+    if not inside:
+        return waived.removeprefix("; ")
+    return f"within {bounds_text(kwargs)}: {shown}{more}{waived}"

@@ -136,9 +136,11 @@ def _batch_change(con, e: Expectation, target: Target, params: sql.Params) -> tu
         raise ContractError(f"{e.type} needs a staging entity to find its batches")
     found = batch_change.changes(con, target.entity, params.load_id,
                                  bool(e.kwargs.get("include_incremental", False)))
-    failing = [c for c in found
+    outside = [c for c in found
                if c.ratio is not None and not sql.in_bounds(c.ratio, e, params, con)]
-    return not failing, batch_change.summary(found, failing, e.kwargs)
+    failing = [c for c in outside if c.unit not in params.accepted_changes]
+    accepted = [c for c in outside if c.unit in params.accepted_changes]
+    return not failing, batch_change.summary(found, failing, e.kwargs, accepted)
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, suite: Suite, target: Target,

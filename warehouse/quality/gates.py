@@ -94,10 +94,13 @@ def _finish(con, home: Home, load_id: str, found: list[ExpectationResult], stage
 
 
 def run_staging_gates(con: duckdb.DuckDBPyConnection, home: Home, model: Model, load_id: str,
-                      business_date: date, batches: list[BatchRecord]) -> list[ExpectationResult]:
-    """Evaluate the staging suites on this load's rows; quarantine the failing ones."""
+                      business_date: date, batches: list[BatchRecord],
+                      accepted_changes: frozenset[str] = frozenset()
+                      ) -> list[ExpectationResult]:
+    """Evaluate the staging suites on this load's rows; quarantine the failing ones.
+    `accepted_changes`: batch row-count changes the operator accepted for this load."""
     retype.assign_ids(con)   # this load's typing-step rows get their release ids
-    params = Params(business_date, load_id)
+    params = Params(business_date, load_id, accepted_changes)
     found: list[ExpectationResult] = []
     for suite in _suites(model, "staging"):
         got, moved = gate_entity(con, suite, model.staging.entities[suite.table], load_id, params)

@@ -23,6 +23,9 @@ from warehouse.quality.suite import Expectation
 class Params:
     business_date: date
     load_id: str
+    # Batch row-count changes the operator accepted for this load, by "source.table" (or
+    # "source.family"): expect_batch_row_count_change_to_be_between lets them pass.
+    accepted_changes: frozenset[str] = frozenset()
 
     def literal(self, name: str) -> str:
         if name == "business_date":
