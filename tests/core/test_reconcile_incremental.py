@@ -98,3 +98,73 @@ def test_changed_rules_match_every_debtor_again() -> None:
     # nothing came in on L2, yet the debtor is matched again under the new rules
     reconcile_customers(con, no_email, "L2")
     assert con.execute("SELECT match_rule FROM core.customer_xref").fetchall() == [(None,)]
+
+
+def test_a_version_a_gate_puts_back_is_matched_again() -> None:
+    """Debtor 1 is staged and found hard-deleted in L1 (its live row and its tombstone tie on
+    batch and watermark). In L2 its new version is held back by a gate, which puts back a
+    previous version: the live one. The incremental pass must see that debtor, as a full
+    pass does."""
+    from datetime import datetime
+
+    from warehouse.contracts.types import duckdb_type
+    from warehouse.load import load_contracts
+    from warehouse.quality.evaluate import HITS
+    from warehouse.quality.quarantine import move_rows
+    from warehouse.stage.apply import _tombstone_missing, stage_table
+
+    sources, model = load_contracts()
+    erp, crm = sources["erp"], sources["crm"]
+    debtors, customers = erp.tables["ar_customer"], crm.tables["customers"]
+    entity = model.staging.entities["erp_customer"]
+    con = duckdb.connect()
+    create_all(con, model.staging)
+    con.execute("CREATE SCHEMA IF NOT EXISTS core")
+
+    def source(table, name: str, row: dict) -> None:
+        cols = ", ".join(f"NULL::{duckdb_type(table.columns[c].type)} AS {c}"
+                         for c in table.columns)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM (SELECT {cols}) "
+                    f"WHERE false")
+        con.execute(f"INSERT INTO {name} ({', '.join(row)}) VALUES "
+                    f"({', '.join('?' * len(row))})", list(row.values()))
+
+    source(customers, "c", {"customer_id": 7, "customer_no": "C7",
+                            "updated_at": datetime(2025, 1, 1)})
+    stage_table(con, load_id="L1", source=crm, table=customers, entity_name="customer",
+                entity=model.staging.entities["customer"], relation="SELECT * FROM c",
+                missing=set())
+    source(debtors, "e", {"cust_id": 1, "crm_ref": "C7", "last_modified": datetime(2025, 1, 1)})
+    stage_table(con, load_id="L1", source=erp, table=debtors, entity_name="erp_customer",
+                entity=entity, relation="SELECT * FROM e", missing=set())
+    _tombstone_missing(con, "L1", erp, debtors, "erp_customer", list(entity.columns),
+                       ["erp_customer_id"], "SELECT 2::BIGINT AS erp_customer_id")
+    reconcile_customers(con, model.reconciliation, "L1")
+    source(debtors, "e", {"cust_id": 1, "crm_ref": "C7", "last_modified": datetime(2025, 1, 2)})
+    stage_table(con, load_id="L2", source=erp, table=debtors, entity_name="erp_customer",
+                entity=entity, relation="SELECT * FROM e", missing=set())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {HITS} AS SELECT 1::BIGINT AS erp_customer_id, "
+                f"'x' AS _exp, 'v' AS _value")
+    move_rows(con, name="erp_customer", entity=entity, load_id="L2",
+              failing={"x": (None, "quarantine")})
+    reconcile_customers(con, model.reconciliation, "L2")
+    incremental = con.execute(XREF).fetchall()
+    reconcile_customers(con, model.reconciliation)
+    assert incremental == con.execute(XREF).fetchall()
+
+
+def test_a_renamed_debtor_keeps_its_link_and_shows_its_new_name() -> None:
+    con = duckdb.connect()
+    create_all(con, MODEL.staging)
+    con.execute("CREATE SCHEMA IF NOT EXISTS core")
+    customer = {"customer_id": 1, "customer_no": "C001", "tax_id": None, "email": None}
+    debtor = {"erp_customer_id": 1, "erp_customer_code": "D1", "name": "old name",
+              "crm_customer_no": "C001", "tax_id": None, "email": None}
+    _stage(con, "customer", "customer_id", customer, "L1", False)
+    _stage(con, "erp_customer", "erp_customer_id", debtor, "L1", False)
+    reconcile_customers(con, RULES, "L1")
+    _stage(con, "erp_customer", "erp_customer_id", {**debtor, "name": "new name"}, "L2", False)
+    reconcile_customers(con, RULES, "L2")
+    assert con.execute("SELECT erp_name, customer_id FROM core.customer_xref").fetchall() == [
+        ("new name", 1)]
+    assert not con.execute("SELECT * FROM _xref_changed").fetchall()  # the link did not move

@@ -8,6 +8,8 @@ import duckdb
 
 from warehouse.contracts.model import Reconciliation
 from warehouse.duck import quote_literal as lit
+from warehouse.duck import table_exists
+from warehouse.quality.quarantine import quarantine_table
 from warehouse.stage.schema import current_table, superseded_table
 
 XREF_DDL = """
@@ -67,14 +69,23 @@ def reconcile_customers(con: duckdb.DuckDBPyConnection, rules: Reconciliation,
         "WHERE o.erp_customer_id IS NULL OR o.customer_id IS DISTINCT FROM n.customer_id "
         "OR o.match_rule IS DISTINCT FROM n.match_rule"
     )
-    # Rewrite only what moved: links that changed, and debtors no longer in the ERP.
+    # Rewrite only what moved: links that changed, debtors whose code, name or candidate
+    # count changed (their facts need nothing), and debtors no longer in the ERP.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _xref_rewrite AS SELECT n.erp_customer_id FROM _xref n "
+        "LEFT JOIN core.customer_xref o ON o.erp_customer_id = n.erp_customer_id "
+        "WHERE (n.erp_customer_id IN (SELECT erp_customer_id FROM _xref_changed)) "
+        "OR o.erp_customer_code IS DISTINCT FROM n.erp_customer_code "
+        "OR o.erp_name IS DISTINCT FROM n.erp_name OR o.candidates IS DISTINCT FROM n.candidates"
+    )
     looked_at = ("erp_customer_id IN (SELECT erp_customer_id FROM _affected) AND "
                  if incremental else "")
     con.execute("DELETE FROM core.customer_xref WHERE erp_customer_id IN "
-                f"(SELECT erp_customer_id FROM _xref_changed) OR ({looked_at}erp_customer_id "
+                f"(SELECT erp_customer_id FROM _xref_rewrite) OR ({looked_at}erp_customer_id "
                 "NOT IN (SELECT erp_customer_id FROM _xref))")
     con.execute("INSERT INTO core.customer_xref SELECT * FROM _xref WHERE erp_customer_id IN "
-                "(SELECT erp_customer_id FROM _xref_changed) ORDER BY erp_customer_id")
+                "(SELECT erp_customer_id FROM _xref_rewrite) ORDER BY erp_customer_id")
+    con.execute("DROP TABLE _xref_rewrite")
     con.execute("DELETE FROM meta.reconciliation_state")
     con.execute("INSERT INTO meta.reconciliation_state VALUES (?)", [fingerprint])
     rows = con.execute(
@@ -87,20 +98,29 @@ def _affected_debtors(con: duckdb.DuckDBPyConnection, rules: Reconciliation,
                       load_id: str) -> None:
     """Temp `_affected`: the debtors whose link this load can have changed. A debtor's link
     depends only on its own row and on the live CRM customers sharing one of its rule values,
-    so it can move only if its row came in this load, or a CRM customer that came in this load
-    has (or had, in any earlier version) one of its rule values. Every other debtor keeps the
+    so it can move only if its row changed in this load, or a CRM customer that changed in this
+    load has (or had, in any earlier version) one of its rule values. Changed means staged in
+    this load, or held back by a gate in this load: the gate puts back the key's previous
+    version, which need not be the one the base snapshot served. Every other debtor keeps the
     link the base snapshot holds."""
     erp, crm = current_table(rules.erp_entity), current_table(rules.crm_entity)
     old = superseded_table(rules.crm_entity)
     batch = f"_batch_id = {lit(load_id)}"
-    changed = (f"(SELECT * FROM {crm} WHERE {batch} UNION ALL BY NAME SELECT * FROM {old} WHERE "
-               f"customer_id IN (SELECT customer_id FROM {crm} WHERE {batch}))")
-    parts = [f"SELECT erp_customer_id FROM {erp} WHERE {batch}"]
+    debtors = [f"SELECT erp_customer_id FROM {erp} WHERE {batch}"]
+    customers = [f"SELECT customer_id FROM {crm} WHERE {batch}"]
+    for entity, parts, key in ((rules.erp_entity, debtors, "erp_customer_id"),
+                               (rules.crm_entity, customers, "customer_id")):
+        if table_exists(con, "quarantine", entity):
+            parts.append(f"SELECT {key} FROM {quarantine_table(entity)} "
+                         f"WHERE load_id = {lit(load_id)}")
+    ids = " UNION ".join(customers)
+    changed = (f"(SELECT * FROM {crm} WHERE customer_id IN ({ids}) UNION ALL BY NAME "
+               f"SELECT * FROM {old} WHERE customer_id IN ({ids}))")
     for rule in rules.rules:
-        parts.append(
+        debtors.append(
             f"SELECT e.erp_customer_id FROM {erp} e SEMI JOIN (SELECT DISTINCT "
             f"{_on(rule.crm, 'c')} AS v FROM {changed} c) k ON ({_on(rule.erp, 'e')}) = k.v")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _affected AS {' UNION '.join(parts)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _affected AS {' UNION '.join(debtors)}")
 
 
 def _on(expr: str, alias: str) -> str:
