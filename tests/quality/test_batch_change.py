@@ -82,9 +82,9 @@ def test_each_table_and_file_family_is_compared_with_its_previous_batch(con):
     assert result.observed == (
         "vendor.demographics (file family): 40 rows read vs 100000 in the previous batch (L1), "
         "ratio 0.0004, outside [0.01, 100] (if the change is real, rerun the load with "
-        "`crmwh load --accept-change vendor.demographics` to accept it for that load alone, or "
-        "widen min_ratio/max_ratio in the staging suite or set its severity to warning; a load "
-        "that publishes becomes the new baseline)")
+        "`crmwh load --date 2025-03-12 --accept-change vendor.demographics` to accept it for "
+        "that load alone, or widen min_ratio/max_ratio in the staging suite or set its severity "
+        "to warning; a load that publishes becomes the new baseline)")
 
 
 def test_a_full_snapshot_that_halved_fails_the_lower_bound(con):
@@ -113,6 +113,9 @@ def test_a_change_the_operator_accepted_passes_and_is_named(con):
     assert "crm.persons: 100 rows read vs 210 in the previous batch (L2), ratio 0.4762, " \
            "outside [0.5, -], accepted for this load (--accept-change crm.persons)" \
         in result.observed
+    # the rerun the message proposes keeps what was accepted
+    assert "`crmwh load --date 2025-03-12 --accept-change vendor.demographics " \
+           "--accept-change crm.persons`" in result.observed
 
 
 def test_within_bounds_passes_and_says_what_it_compared(con):
@@ -202,7 +205,7 @@ def test_a_short_delivery_is_a_warning_in_the_asset_checks_and_status(mini, tmp_
     seen = ("test_people.demographics (file family): 1 rows read vs 150 in the previous batch "
             "(L20250310), ratio 0.0067, outside [0.01, 100]")
     seen += batch_change.way_out([batch_change.Change(
-        "test_people", "demographics", "file", 1, 150, "L20250310")])
+        "test_people", "demographics", "file", 1, 150, "L20250310")], D2)
     assert "--accept-change test_people.demographics" in seen
     person = checks["staging/ext_person"]
     assert not person.passed and person.severity == AssetCheckSeverity.WARN

@@ -14,6 +14,7 @@ the day before) unless the expectation says `include_incremental: true`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -100,27 +101,29 @@ def bounds_text(kwargs: dict[str, Any]) -> str:
 
 # A failing batch is never the baseline, so a real change at the source keeps failing until
 # the operator says otherwise: the message says how.
-def way_out(failing: list[Change]) -> str:
-    """How to accept a real change: for one load from the command line, or in the suite."""
-    flags = " ".join(f"--accept-change {c.unit}" for c in failing)
-    return (f" (if the change is real, rerun the load with `crmwh load {flags}` to accept it "
-            "for that load alone, or widen min_ratio/max_ratio in the staging suite or set its "
-            "severity to warning; a load that publishes becomes the new baseline)")
+def way_out(units: list[Change], business_date: date) -> str:
+    """How to accept a real change: for one load from the command line (the units failing
+    now and those already accepted), or in the suite."""
+    flags = " ".join(f"--accept-change {c.unit}" for c in units)
+    return (f" (if the change is real, rerun the load with `crmwh load --date {business_date} "
+            f"{flags}` to accept it for that load alone, or widen min_ratio/max_ratio in the "
+            "staging suite or set its severity to warning; a load that publishes becomes the "
+            "new baseline)")
 
 
 def summary(found: list[Change], failing: list[Change], kwargs: dict[str, Any],
-            accepted: list[Change] | None = None) -> str:
+            accepted: list[Change], business_date: date) -> str:
     """The observed text: failures first, each naming the table, both counts and the bounds;
     changes outside the bounds that the operator accepted for this load are named too."""
     compared = [c for c in found if c.ratio is not None]
     waived = "".join(f"; {c.describe()}, outside {bounds_text(kwargs)}, accepted for this load "
-                     f"(--accept-change {c.unit})" for c in accepted or [])
+                     f"(--accept-change {c.unit})" for c in accepted)
     if failing:
         return ("; ".join(f"{c.describe()}, outside {bounds_text(kwargs)}" for c in failing)
-                + waived + way_out(failing))
+                + waived + way_out(failing + accepted, business_date))
     if not compared:
         return "no batch of this load has an earlier batch to compare with"
-    inside = [c for c in compared if c not in (accepted or [])]
+    inside = [c for c in compared if c not in accepted]
     shown = "; ".join(c.describe() for c in inside[:3])
     more = f" and {len(inside) - 3} more" if len(inside) > 3 else ""
     if not inside:

@@ -140,7 +140,8 @@ def _batch_change(con, e: Expectation, target: Target, params: sql.Params) -> tu
                if c.ratio is not None and not sql.in_bounds(c.ratio, e, params, con)]
     failing = [c for c in outside if c.unit not in params.accepted_changes]
     accepted = [c for c in outside if c.unit in params.accepted_changes]
-    return not failing, batch_change.summary(found, failing, e.kwargs, accepted)
+    return not failing, batch_change.summary(found, failing, e.kwargs, accepted,
+                                             params.business_date)
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, suite: Suite, target: Target,

@@ -132,10 +132,11 @@ def rule_names(model: dict[str, Any]) -> list[str]:
 
 
 def exact_match_weight(model: dict[str, Any], column: str, where: Path) -> float:
-    """The match weight Splink gives two records known to agree on `column` and on nothing
-    else: the prior log2(lambda / (1 - lambda)) plus the exact-match level's partial weight
-    log2(m/u). Recorded for a deterministic link (or duplicate edge) Splink did not score, it
-    is on the scale of the scored pairs' weights in the same column."""
+    """The match weight Splink gives two records that agree on `column` while every other
+    comparison is unknown (NULL, 0 bits): the prior log2(lambda / (1 - lambda)) plus the
+    exact-match level's partial weight log2(m/u). Recorded for a deterministic link (or
+    duplicate edge) Splink did not score, it is on the scale of the scored pairs' weights in
+    the same column; the link itself stands on its key, whatever this weight says."""
     condition = f'"{column}_l" = "{column}_r"'
     prior = model.get("probability_two_random_records_match")
     if not prior or not 0 < prior < 1:
