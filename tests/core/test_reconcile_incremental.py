@@ -102,9 +102,9 @@ def test_changed_rules_match_every_debtor_again() -> None:
 
 def test_a_version_a_gate_puts_back_is_matched_again() -> None:
     """Debtor 1 is staged and found hard-deleted in L1 (its live row and its tombstone tie on
-    batch and watermark). In L2 its new version is held back by a gate, which puts back a
-    previous version: the live one. The incremental pass must see that debtor, as a full
-    pass does."""
+    batch and watermark). In L2 its new version is held back by a gate, which puts back the
+    version the base served (the tombstone), and the incremental pass looks at that debtor
+    again, as a full pass does."""
     from datetime import datetime
 
     from warehouse.contracts.types import duckdb_type
@@ -147,6 +147,9 @@ def test_a_version_a_gate_puts_back_is_matched_again() -> None:
                 f"'x' AS _exp, 'v' AS _value")
     move_rows(con, name="erp_customer", entity=entity, load_id="L2",
               failing={"x": (None, "quarantine")})
+    # the version the base served comes back: the tombstone, not the live row it replaced
+    assert con.execute("SELECT _batch_id, _deleted FROM staging.current_erp_customer "
+                       "WHERE erp_customer_id = 1").fetchall() == [("L1", True)]
     reconcile_customers(con, model.reconciliation, "L2")
     incremental = con.execute(XREF).fetchall()
     reconcile_customers(con, model.reconciliation)

@@ -102,6 +102,8 @@ def move_rows(con: duckdb.DuckDBPyConnection, *, name: str, entity: Entity, load
         f"SELECT {origin}, count(*) FROM {rows} WHERE {mine} GROUP BY ALL").fetchall()}
     con.execute(f"DELETE FROM {current} c WHERE {mine}")
     # The version each quarantined row replaced (the newest superseded one) is current again.
+    # Newest by batch, then watermark, then the order versions were superseded in: a live row
+    # and the tombstone made from it in the same load tie on both, and the tombstone is newer.
     sup_match = " AND ".join(f"k.{q(k)} = s.{q(k)}" for k in keys)
     cur_match = " AND ".join(f"c.{q(k)} = s.{q(k)}" for k in keys)
     con.execute(
@@ -109,7 +111,7 @@ def move_rows(con: duckdb.DuckDBPyConnection, *, name: str, entity: Entity, load
         f"WHERE EXISTS (SELECT 1 FROM _q_keys k WHERE {sup_match}) "
         f"AND NOT EXISTS (SELECT 1 FROM {current} c WHERE {cur_match}) "
         f"QUALIFY row_number() OVER (PARTITION BY {', '.join('s.' + q(k) for k in keys)} "
-        f"ORDER BY s._batch_id DESC, s._watermark DESC NULLS LAST) = 1")
+        f"ORDER BY s._batch_id DESC, s._watermark DESC NULLS LAST, s.rowid DESC) = 1")
     restore_match = " AND ".join(f"r.{q(c)} IS NOT DISTINCT FROM s.{q(c)}"
                                  for c in [*keys, "_batch_id", "_row_hash"])
     con.execute(f"DELETE FROM {superseded} s WHERE EXISTS (SELECT 1 FROM _q_restore r "
