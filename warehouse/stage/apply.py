@@ -53,6 +53,32 @@ class TableCounts:
         return self.rows_extracted == self.rows_loaded + self.rows_merged + self.rows_quarantined
 
 
+def _source_expr(table: SourceTable | FileFamily, name: str, missing: set[str]) -> str:
+    """An entity column as the relation gives it: mapped, NULL when the source lacks it."""
+    return table.mapping.get(name) or ("NULL" if name in missing else q(name))
+
+
+def _typed(source_expr: str, type_: str) -> str:
+    return f"TRY_CAST(({source_expr}) AS {duckdb_type(type_)})"
+
+
+def _meta_columns(table: SourceTable | FileFamily,
+                  lineage: RowLineage | None) -> dict[str, tuple[str, bool]]:
+    """_deleted, _watermark, _file and _file_row over the relation (alias r): their SQL, and
+    whether that is one value for the whole relation (no soft delete, watermark or file)."""
+    soft = table.deletes.soft
+    return {
+        "_deleted": ((f"coalesce(TRY_CAST({q(soft)} AS BOOLEAN), false)", False) if soft
+                     else ("false", True)),
+        "_watermark": ((f"TRY_CAST({q(table.watermark)} AS TIMESTAMP)", False)
+                       if table.watermark else ("NULL::TIMESTAMP", True)),
+        # a file's name is a literal: one value for the batch
+        "_file": (lineage.file, lineage.file.startswith("'")) if lineage
+        else ("NULL::VARCHAR", True),
+        "_file_row": (lineage.row, False) if lineage else ("NULL::BIGINT", True),
+    }
+
+
 def _typed_select(entity: Entity, table: SourceTable | FileFamily, missing: set[str],
                   extra_problems: tuple[str, ...] = (),
                   prefix: str = "") -> tuple[str, str, str]:
@@ -61,8 +87,8 @@ def _typed_select(entity: Entity, table: SourceTable | FileFamily, missing: set[
     typed, bad, problems = [], [], []
     lead = f"{prefix} || " if prefix else ""
     for name, col in entity.columns.items():
-        source_expr = table.mapping.get(name) or ("NULL" if name in missing else q(name))
-        cast = f"TRY_CAST(({source_expr}) AS {duckdb_type(col.type)})"
+        source_expr = _source_expr(table, name, missing)
+        cast = _typed(source_expr, col.type)
         typed.append(f"{cast} AS {q(name)}")
         bad.append(f"(({source_expr}) IS NOT NULL AND {cast} IS NULL)")
         problems.append(
@@ -89,19 +115,14 @@ def typed_rows_sql(entity: Entity, table: SourceTable | FileFamily, relation: st
     typed, bad, problems = _typed_select(entity, table, missing,
                                          lineage.problems if lineage else (),
                                          lineage.prefix if lineage else "")
-    file_cols = (f"{lineage.file} AS _file, {lineage.row} AS _file_row" if lineage
-                 else "NULL::VARCHAR AS _file, NULL::BIGINT AS _file_row")
+    meta = ", ".join(f"{sql} AS {name}" for name, (sql, _) in
+                     _meta_columns(table, lineage).items())
     raw = lineage.raw if lineage else "to_json(r)"
     hash_args = ", ".join(q(c) for c in entity.columns)
-    soft = table.deletes.soft
-    deleted = f"coalesce(TRY_CAST({q(soft)} AS BOOLEAN), false)" if soft else "false"
-    watermark = (f"TRY_CAST({q(table.watermark)} AS TIMESTAMP)" if table.watermark
-                 else "NULL::TIMESTAMP")
     is_bad = f"coalesce({bad}, false)"
     carried = "".join(f", r.{q(c)}" for c in carry)
     return (f"SELECT t.*, hash({hash_args}, t._deleted) AS _row_hash FROM ("
-            f"SELECT {typed}, {is_bad} AS _bad, {deleted} AS _deleted, "
-            f"{watermark} AS _watermark, {file_cols}, "
+            f"SELECT {typed}, {is_bad} AS _bad, {meta}, "
             f"CASE WHEN {is_bad} THEN {problems} END AS _problems, "
             f"CASE WHEN {is_bad} THEN {raw} END AS _raw_json{carried} "
             f"FROM ({relation}) r) t")
@@ -113,18 +134,10 @@ def constant_columns(entity: Entity, table: SourceTable | FileFamily, missing: s
     columns the source lacks, and _deleted, _watermark, _file, _file_row where the table has no
     soft delete, no watermark, or no file. They are hashed into _row_hash but not kept in
     _typed: a constant costs as much to store there as a real column."""
-    out = {name: f"TRY_CAST((NULL) AS {duckdb_type(col.type)})"
-           for name, col in entity.columns.items()
-           if name in missing and name not in table.mapping and name not in entity.key}
-    if not table.deletes.soft:
-        out["_deleted"] = "false"
-    if not table.watermark:
-        out["_watermark"] = "NULL::TIMESTAMP"
-    if lineage is None:
-        out |= {"_file": "NULL::VARCHAR", "_file_row": "NULL::BIGINT"}
-    elif lineage.file.startswith("'"):  # a literal: the file's name
-        out["_file"] = lineage.file
-    return out
+    out = {name: _typed("NULL", col.type) for name, col in entity.columns.items()
+           if _source_expr(table, name, missing) == "NULL" and name not in entity.key}
+    return out | {name: sql for name, (sql, constant) in _meta_columns(table, lineage).items()
+                  if constant}
 
 
 def stage_table(con: duckdb.DuckDBPyConnection, *, load_id: str, source: Source | FileSource,
