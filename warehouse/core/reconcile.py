@@ -63,21 +63,19 @@ def reconcile_customers(con: duckdb.DuckDBPyConnection, rules: Reconciliation,
             f"candidates = h.n FROM _rule_hits h "
             f"WHERE x.erp_customer_id = h.erp_customer_id AND x.customer_id IS NULL AND h.n = 1"
         )
+    # Rewrite only what moved: links that changed (also kept in _xref_changed, for the facts),
+    # debtors whose code, name or candidate count changed (their facts need nothing), and
+    # debtors no longer in the ERP.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _xref_changed AS SELECT n.erp_customer_id FROM _xref n "
+        "CREATE OR REPLACE TEMP TABLE _xref_rewrite AS SELECT n.erp_customer_id, "
+        "o.erp_customer_id IS NULL OR o.customer_id IS DISTINCT FROM n.customer_id "
+        "OR o.match_rule IS DISTINCT FROM n.match_rule AS link_moved FROM _xref n "
         "LEFT JOIN core.customer_xref o ON o.erp_customer_id = n.erp_customer_id "
-        "WHERE o.erp_customer_id IS NULL OR o.customer_id IS DISTINCT FROM n.customer_id "
-        "OR o.match_rule IS DISTINCT FROM n.match_rule"
-    )
-    # Rewrite only what moved: links that changed, debtors whose code, name or candidate
-    # count changed (their facts need nothing), and debtors no longer in the ERP.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _xref_rewrite AS SELECT n.erp_customer_id FROM _xref n "
-        "LEFT JOIN core.customer_xref o ON o.erp_customer_id = n.erp_customer_id "
-        "WHERE (n.erp_customer_id IN (SELECT erp_customer_id FROM _xref_changed)) "
-        "OR o.erp_customer_code IS DISTINCT FROM n.erp_customer_code "
+        "WHERE link_moved OR o.erp_customer_code IS DISTINCT FROM n.erp_customer_code "
         "OR o.erp_name IS DISTINCT FROM n.erp_name OR o.candidates IS DISTINCT FROM n.candidates"
     )
+    con.execute("CREATE OR REPLACE TEMP TABLE _xref_changed AS SELECT erp_customer_id "
+                "FROM _xref_rewrite WHERE link_moved")
     looked_at = ("erp_customer_id IN (SELECT erp_customer_id FROM _affected) AND "
                  if incremental else "")
     con.execute("DELETE FROM core.customer_xref WHERE erp_customer_id IN "
