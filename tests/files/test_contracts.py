@@ -87,3 +87,16 @@ def test_a_required_column_without_a_source_is_refused(tmp_path):
     spec["files"]["m"]["key"] = ["province_code", "month", "competitor"]
     with pytest.raises(ContractError, match="key"):
         check_mappings(STAGING, {"m": load_source(write(tmp_path, spec))})
+
+
+def test_a_family_is_named_by_its_key(tmp_path):
+    """The manifest, --accept-change and the asset names all use the key: a `name:` that
+    differs from it is refused; one that repeats it is harmless."""
+    assert load_source(write(tmp_path, people(name="demographics"))).files[
+        "demographics"].name == "demographics"
+    path = write(tmp_path, people(name="people_list"))
+    with pytest.raises(ContractError) as err:
+        load_source(path)
+    message = str(err.value)
+    assert str(path) in message and "files.demographics" in message
+    assert "'people_list' differs from its key" in message

@@ -155,8 +155,14 @@ class FileSource(Frozen):
     @model_validator(mode="before")
     @classmethod
     def _name_families(cls, data: Any) -> Any:
+        """A family is named by its key: meta.file_manifests, --accept-change and the asset
+        names all use it, so a `name:` that says otherwise is refused, not half-obeyed."""
         if isinstance(data, dict) and isinstance(data.get("files"), dict):
-            files = {n: ({"name": n, **s} if isinstance(s, dict) else s)
+            for key, spec in data["files"].items():
+                if isinstance(spec, dict) and spec.get("name", key) != key:
+                    raise ValueError(f"files.{key}: name {spec['name']!r} differs from its key; "
+                                     f"a file family is named by its key (drop `name:`)")
+            files = {n: ({**s, "name": n} if isinstance(s, dict) else s)
                      for n, s in data["files"].items()}
             return {**data, "files": files}
         return data
