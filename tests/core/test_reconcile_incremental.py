@@ -171,3 +171,23 @@ def test_a_renamed_debtor_keeps_its_link_and_shows_its_new_name() -> None:
     assert con.execute("SELECT erp_name, customer_id FROM core.customer_xref").fetchall() == [
         ("new name", 1)]
     assert not con.execute("SELECT * FROM _xref_changed").fetchall()  # the link did not move
+
+
+def test_a_new_duckdb_version_matches_every_debtor_again(monkeypatch) -> None:
+    """The rules' SQL is evaluated by DuckDB: after an upgrade the links are not taken on
+    trust. A link made stale behind the load's back shows which pass ran."""
+    con = duckdb.connect()
+    create_all(con, MODEL.staging)
+    con.execute("CREATE SCHEMA IF NOT EXISTS core")
+    rng = random.Random(2)
+    _stage(con, "customer", "customer_id", {"customer_id": 1, "customer_no": "C001",
+                                            "tax_id": None, "email": "a@x.cn"}, "L1", False)
+    _stage(con, "erp_customer", "erp_customer_id", {**_debtor(rng, 1), "crm_customer_no": None,
+                                                   "email": "a@x.cn"}, "L1", False)
+    reconcile_customers(con, RULES, "L1")
+    con.execute("UPDATE core.customer_xref SET match_rule = 'stale'")
+    reconcile_customers(con, RULES, "L2")     # nothing staged, same rules and DuckDB
+    assert con.execute("SELECT match_rule FROM core.customer_xref").fetchall() == [("stale",)]
+    monkeypatch.setattr(duckdb, "__version__", "99.0.0")
+    reconcile_customers(con, RULES, "L3")
+    assert con.execute("SELECT match_rule FROM core.customer_xref").fetchall() == [("email",)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import duckdb
 
@@ -38,7 +39,7 @@ def reconcile_customers(con: duckdb.DuckDBPyConnection, rules: Reconciliation,
     con.execute(XREF_DDL)
     con.execute(STATE_DDL)
     erp, crm = current_table(rules.erp_entity), current_table(rules.crm_entity)
-    fingerprint = hashlib.sha256(rules.model_dump_json().encode()).hexdigest()
+    fingerprint = _fingerprint(rules)
     stored = con.execute("SELECT rules_fingerprint FROM meta.reconciliation_state").fetchone()
     incremental = load_id is not None and stored is not None and stored[0] == fingerprint
     debtors = f"(SELECT * FROM {erp} WHERE NOT _deleted"
@@ -119,6 +120,15 @@ def _affected_debtors(con: duckdb.DuckDBPyConnection, rules: Reconciliation,
             f"SELECT e.erp_customer_id FROM {erp} e SEMI JOIN (SELECT DISTINCT "
             f"{_on(rule.crm, 'c')} AS v FROM {changed} c) k ON ({_on(rule.erp, 'e')}) = k.v")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _affected AS {' UNION '.join(debtors)}")
+
+
+def _fingerprint(rules: Reconciliation) -> str:
+    """What decides a match besides the data: the rules, the SQL they render to (sqlglot's
+    rendering may change with its version) and the DuckDB version that evaluates it. A change
+    in any of them makes the next load match every debtor again."""
+    rendered = [(_on(r.erp, "e"), _on(r.crm, "c")) for r in rules.rules]
+    basis = json.dumps([rules.model_dump(mode="json"), rendered, duckdb.__version__])
+    return hashlib.sha256(basis.encode()).hexdigest()
 
 
 def _on(expr: str, alias: str) -> str:
