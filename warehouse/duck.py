@@ -82,13 +82,11 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Statements that must see one state (rowids found, then used) in one transaction; inside
-    a transaction the caller already opened, they simply join it."""
-    try:
-        con.execute("BEGIN TRANSACTION")
-    except duckdb.TransactionException:
-        yield
-        return
+    """Statements that must see one state (rowids found, then used) in one transaction.
+
+    Not for use inside a transaction the caller opened: DuckDB refuses the nested BEGIN, and
+    the refusal aborts the caller's transaction too, so it cannot be joined quietly."""
+    con.execute("BEGIN TRANSACTION")
     try:
         yield
     except BaseException:
