@@ -83,17 +83,23 @@ def test_incremental_links_equal_a_full_recompute(seed: int) -> None:
     assert len(full) > 3 and any(r[4] is None for r in full) and any(r[4] for r in full)
 
 
-def test_changed_rules_match_every_debtor_again() -> None:
+def _linked_by_email(seed: int) -> duckdb.DuckDBPyConnection:
+    """One customer and one debtor sharing only an e-mail, reconciled on load L1."""
     con = duckdb.connect()
     create_all(con, MODEL.staging)
     con.execute("CREATE SCHEMA IF NOT EXISTS core")
-    rng = random.Random(1)
+    rng = random.Random(seed)
     _stage(con, "customer", "customer_id", {"customer_id": 1, "customer_no": "C001",
                                             "tax_id": None, "email": "a@x.cn"}, "L1", False)
     _stage(con, "erp_customer", "erp_customer_id", {**_debtor(rng, 1), "crm_customer_no": None,
                                                    "email": "a@x.cn"}, "L1", False)
     reconcile_customers(con, RULES, "L1")
     assert con.execute("SELECT match_rule FROM core.customer_xref").fetchall() == [("email",)]
+    return con
+
+
+def test_changed_rules_match_every_debtor_again() -> None:
+    con = _linked_by_email(seed=1)
     no_email = RULES.model_copy(update={"rules": RULES.rules[:2]})
     # nothing came in on L2, yet the debtor is matched again under the new rules
     reconcile_customers(con, no_email, "L2")
@@ -176,15 +182,7 @@ def test_a_renamed_debtor_keeps_its_link_and_shows_its_new_name() -> None:
 def test_a_new_duckdb_version_matches_every_debtor_again(monkeypatch) -> None:
     """The rules' SQL is evaluated by DuckDB: after an upgrade the links are not taken on
     trust. A link made stale behind the load's back shows which pass ran."""
-    con = duckdb.connect()
-    create_all(con, MODEL.staging)
-    con.execute("CREATE SCHEMA IF NOT EXISTS core")
-    rng = random.Random(2)
-    _stage(con, "customer", "customer_id", {"customer_id": 1, "customer_no": "C001",
-                                            "tax_id": None, "email": "a@x.cn"}, "L1", False)
-    _stage(con, "erp_customer", "erp_customer_id", {**_debtor(rng, 1), "crm_customer_no": None,
-                                                   "email": "a@x.cn"}, "L1", False)
-    reconcile_customers(con, RULES, "L1")
+    con = _linked_by_email(seed=2)
     con.execute("UPDATE core.customer_xref SET match_rule = 'stale'")
     reconcile_customers(con, RULES, "L2")     # nothing staged, same rules and DuckDB
     assert con.execute("SELECT match_rule FROM core.customer_xref").fetchall() == [("stale",)]
