@@ -63,8 +63,7 @@ def load_contracts() -> tuple[dict[str, Source], Model]:
 
 def check_accepted(names: frozenset[str], sources: dict) -> None:
     """Every name given to accept a batch change is a declared source table or file family."""
-    known = {f"{s.source}.{t}" for s in sources.values()
-             for t in (s.tables if s.kind == "database" else s.files)}
+    known = {f"{s.source}.{t}" for s in sources.values() for t in s.tables}  # families too
     unknown = sorted(names - known)
     if unknown:
         raise UserError(f"--accept-change: {', '.join(unknown)} is not a declared source table "
